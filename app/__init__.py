@@ -1,0 +1,1 @@
+"""Rehabkart: the shared map of rehabilitation services, pathways and gaps."""

@@ -1,0 +1,121 @@
+"""Every error as RFC 9457 problem+json, mapped once from the domain's errors."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from app.api.responses import ProblemJson
+from app.domain.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PreconditionRequired,
+    Rejected,
+    StaleVersion,
+)
+from app.domain.versioning import etag
+
+log = logging.getLogger(__name__)
+
+PROBLEM_BASE = "/problems/"
+
+_DOMAIN: dict[type[DomainError], tuple[int, str, str]] = {
+    NotFound: (404, "not-found", "Not found"),
+    Conflict: (409, "conflict", "Conflict"),
+    StaleVersion: (412, "stale-version", "The resource has changed"),
+    PreconditionRequired: (428, "if-match-required", "If-Match required"),
+    InvalidInput: (422, "validation-error", "Invalid input"),
+    Rejected: (422, "rows-rejected", "Rows rejected"),
+}
+
+
+def problem(request: Request, status: int, slug: str, title: str, detail: str, **extra: Any) -> ProblemJson:
+    body = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    return ProblemJson(body, status_code=status)
+
+
+def _loc(loc: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
+    parts = [str(p) for p in loc]
+    pointer = "/" + "/".join(parts[1:]) if parts and parts[0] == "body" else None
+    return {
+        "loc": parts,
+        "field": ".".join(parts[1:]) if len(parts) > 1 else parts[0] if parts else "",
+        "pointer": pointer,
+    }
+
+
+def field_errors(errors: list[FieldError]) -> list[dict[str, Any]]:
+    return [{**_loc(e.loc), "message": e.message} for e in errors]
+
+
+async def _validation(request: Request, exc: Exception) -> ProblemJson:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for err in exc.errors():
+        loc = list(err.get("loc", ()))
+        # Drop pydantic's tagged-union / function hints so paths read as field paths.
+        loc = [p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))]
+        errors.append({**_loc(loc), "message": str(err.get("msg", "invalid"))})
+    return problem(
+        request,
+        422,
+        "validation-error",
+        "Invalid input",
+        "The request did not pass validation",
+        errors=errors,
+    )
+
+
+async def _domain(request: Request, exc: Exception) -> ProblemJson:
+    assert isinstance(exc, DomainError)
+    status, slug, title = next(
+        (v for k, v in _DOMAIN.items() if isinstance(exc, k)), (400, "bad-request", "Bad request")
+    )
+    extra: dict[str, Any] = {}
+    if isinstance(exc, InvalidInput):
+        extra["errors"] = field_errors(exc.errors)
+        # A bad cursor is a bad request, not a bad entity.
+        if any(e.loc[:1] == ("query",) for e in exc.errors) and all(e.loc == ("query", "cursor") for e in exc.errors):
+            status, slug, title = 400, "invalid-cursor", "Invalid cursor"
+    if isinstance(exc, Rejected):
+        extra["row_errors"] = [{"row": e.index, "column": e.column, "message": e.message} for e in exc.row_errors]
+    response = problem(request, status, slug, title, exc.detail, **extra)
+    if isinstance(exc, StaleVersion) and exc.current_version:
+        response.headers["ETag"] = etag(exc.current_version)
+    return response
+
+
+async def _http(request: Request, exc: Exception) -> ProblemJson:
+    assert isinstance(exc, HTTPException)
+    phrase = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) else phrase
+    slug = phrase.lower().replace(" ", "-").replace("'", "")
+    response = problem(request, exc.status_code, slug, phrase, detail)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> ProblemJson:
+    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(request, 500, "internal-error", "Internal server error", "Something went wrong on our side")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,10 @@
+"""The /api/v1 router: every API route, in one place."""
+
+from fastapi import APIRouter
+
+from app.api.routes import organisations, reference, rehab_services
+
+api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(reference.router)
+api_router.include_router(organisations.router)
+api_router.include_router(rehab_services.router)

@@ -1,0 +1,62 @@
+"""Organisations: reference data (municipalities, trusts, regions) and user-created ones."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from app.api.deps import Cursor, IdPath, IfMatch, Limit, ReadSessionDep, SearchText, SessionDep
+from app.api.responses import Json, page
+from app.domain import organisations
+from app.domain.versioning import etag
+from app.models.organisation import OrganisationCreate, OrganisationKind, OrganisationRead, OrganisationUpdate
+
+router = APIRouter(prefix="/organisations", tags=["organisations"])
+
+
+class OrganisationPage(BaseModel):
+    items: list[OrganisationRead]
+    next_cursor: str | None
+
+
+def _one(org: dict[str, object], status_code: int = 200) -> Json:
+    headers = {"ETag": etag(int(str(org["version"])))}
+    if status_code == 201:
+        headers["Location"] = f"/api/v1/organisations/{org['id']}"
+    return Json(org, status_code=status_code, headers=headers)
+
+
+@router.get("", response_model=OrganisationPage)
+async def list_organisations(
+    session: ReadSessionDep,
+    kind: Annotated[list[OrganisationKind] | None, Query(max_length=8)] = None,
+    region: Annotated[str | None, Query(pattern=r"^[A-Z]{2,4}$", description="Region code, e.g. HSO")] = None,
+    q: SearchText = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Json:
+    """List organisations, filtered by kind, region and name or organisation number."""
+    items, next_cursor = organisations.list_organisations(
+        session, kind=kind, region=region, q=q, limit=limit, cursor=cursor
+    )
+    return page(items, next_cursor)
+
+
+@router.get("/{organisation_id}", response_model=OrganisationRead)
+async def get_organisation(session: ReadSessionDep, organisation_id: IdPath) -> Json:
+    """Get one organisation with its catchment."""
+    return _one(organisations.read_organisation(session, organisation_id))
+
+
+@router.post("", response_model=OrganisationRead, status_code=201)
+def create_organisation(session: SessionDep, body: OrganisationCreate) -> Json:
+    """Create an organisation of a kind that is not reference data (private institution, …)."""
+    return _one(organisations.create_organisation(session, body), 201)
+
+
+@router.patch("/{organisation_id}", response_model=OrganisationRead)
+def update_organisation(
+    session: SessionDep, organisation_id: IdPath, body: OrganisationUpdate, if_match: IfMatch = None
+) -> Json:
+    """Change an organisation; send If-Match with its ETag. Reference data cannot be changed here."""
+    return _one(organisations.update_organisation(session, organisation_id, body, if_match))

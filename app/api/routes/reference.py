@@ -1,0 +1,57 @@
+"""Reference data: municipalities, regions and the patient-group taxonomy (read-only)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from app.api.deps import Cursor, ReadSessionDep, SearchText
+from app.api.responses import Json, page
+from app.domain import geography, taxonomy
+from app.models.geography import MunicipalityRead, RegionRead
+from app.models.patient_group import PatientGroupRead
+
+router = APIRouter(tags=["reference"])
+
+
+class MunicipalityPage(BaseModel):
+    items: list[MunicipalityRead]
+    next_cursor: str | None
+
+
+class RegionPage(BaseModel):
+    items: list[RegionRead]
+    next_cursor: str | None
+
+
+class PatientGroupPage(BaseModel):
+    items: list[PatientGroupRead]
+    next_cursor: str | None
+
+
+@router.get("/municipalities", response_model=MunicipalityPage)
+async def list_municipalities(
+    session: ReadSessionDep,
+    q: SearchText = None,
+    county: Annotated[str | None, Query(pattern=r"^[0-9]{2}$", description="2-digit county number")] = None,
+    region: Annotated[str | None, Query(pattern=r"^[A-Z]{2,4}$", description="Region code, e.g. HV")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 500,
+    cursor: Cursor = None,
+) -> Json:
+    """List municipalities (2024 structure), with their region and the organisations serving them."""
+    items, next_cursor = geography.list_municipalities(
+        session, q=q, county=county, region=region, limit=limit, cursor=cursor
+    )
+    return page(items, next_cursor)
+
+
+@router.get("/regions", response_model=RegionPage)
+async def list_regions(session: ReadSessionDep) -> Json:
+    """List the four regional health authorities (RHF)."""
+    return page(geography.list_regions(session), None)
+
+
+@router.get("/patient-groups", response_model=PatientGroupPage)
+async def list_patient_groups(session: ReadSessionDep) -> Json:
+    """List the patient-group taxonomy, parents before children."""
+    return page(taxonomy.list_patient_groups(session), None)

@@ -1,0 +1,123 @@
+"""Rehabilitation services: the catalogue."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import AfterValidator
+
+from app.api.deps import Cursor, IdPath, IfMatch, ReadSessionDep, SearchText, SessionDep
+from app.api.responses import Json, page
+from app.domain import catalogue
+from app.domain.versioning import etag
+from app.models.rehab_service import (
+    RehabServiceCreate,
+    RehabServicePage,
+    RehabServiceRead,
+    RehabServiceUpdate,
+    RehabServiceUpsert,
+    ServiceForm,
+    ServiceLevel,
+    ServiceSource,
+    ServiceStatus,
+)
+from app.models.types import date_in_range
+
+router = APIRouter(prefix="/rehab-services", tags=["rehab-services"])
+
+
+def _one(service: dict[str, Any], status_code: int = 200) -> Json:
+    headers = {"ETag": etag(service["version"])}
+    if status_code == 201:
+        headers["Location"] = f"/api/v1/rehab-services/{service['id']}"
+    return Json(service, status_code=status_code, headers=headers)
+
+
+def _bounded(value: datetime) -> datetime:
+    date_in_range(value.date())  # same window as every stored date; keeps databases from overflowing
+    return value
+
+
+@router.get("", response_model=RehabServicePage)
+async def list_rehab_services(
+    session: ReadSessionDep,
+    municipality: Annotated[
+        str | None,
+        Query(pattern=r"^[0-9]{4}$", description="Services whose catchment includes this municipality"),
+    ] = None,
+    patient_group: Annotated[
+        str | None,
+        Query(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="Patient-group code; its sub-groups are included"),
+    ] = None,
+    level: Annotated[list[ServiceLevel] | None, Query(max_length=2)] = None,
+    form: Annotated[list[ServiceForm] | None, Query(max_length=7, description="Any of these forms")] = None,
+    status: Annotated[list[ServiceStatus] | None, Query(max_length=4)] = None,
+    provider: Annotated[int | None, Query(ge=1, le=2_147_483_647, description="Provider organisation id")] = None,
+    q: SearchText = None,
+    updated_since: Annotated[
+        datetime | None,
+        Query(description="Only services changed at or after this time"),
+        AfterValidator(_bounded),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size (1-500)")] = 50,
+    cursor: Cursor = None,
+) -> Json:
+    """List services in a stable order, filtered; follow next_cursor for the next page."""
+    flt = catalogue.ServiceFilter(
+        municipality=municipality,
+        patient_group=patient_group,
+        level=level or (),
+        form=form or (),
+        status=status or (),
+        provider=provider,
+        q=q,
+        updated_since=updated_since,
+    )
+    items, next_cursor = catalogue.list_services(session, flt, limit=limit, cursor=cursor)
+    return page(items, next_cursor)
+
+
+@router.get("/{service_id}", response_model=RehabServiceRead)
+async def get_rehab_service(session: ReadSessionDep, service_id: IdPath) -> Json:
+    """Get one service; its ETag is the version to send back in If-Match."""
+    return _one(catalogue.get_service(session, service_id))
+
+
+@router.post("", response_model=RehabServiceRead, status_code=201)
+def create_rehab_service(session: SessionDep, body: RehabServiceCreate) -> Json:
+    """Create a service. A provider's external_id may be used only once (409)."""
+    return _one(catalogue.create_service(session, body), 201)
+
+
+@router.patch("/{service_id}", response_model=RehabServiceRead)
+def update_rehab_service(
+    session: SessionDep, service_id: IdPath, body: RehabServiceUpdate, if_match: IfMatch = None
+) -> Json:
+    """Change some fields of a service; needs If-Match (428 without, 412 when stale)."""
+    return _one(catalogue.update_service(session, service_id, body.model_dump(exclude_unset=True), if_match))
+
+
+@router.delete("/{service_id}", status_code=204)
+def delete_rehab_service(session: SessionDep, service_id: IdPath, if_match: IfMatch = None) -> Response:
+    """Delete a service (kept as a tombstone for syncing clients); needs If-Match."""
+    catalogue.delete_service(session, service_id, if_match)
+    return Response(status_code=204)
+
+
+@router.put(
+    "/by-external-id/{provider_id}/{external_id}",
+    response_model=RehabServiceRead,
+    responses={201: {"model": RehabServiceRead, "description": "Created"}},
+)
+def upsert_rehab_service(
+    session: SessionDep,
+    provider_id: IdPath,
+    external_id: Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]+$")],
+    body: RehabServiceUpsert,
+    if_match: IfMatch = None,
+) -> Json:
+    """Create or replace a service by the provider's own key; repeating the same body changes nothing."""
+    service, created = catalogue.upsert_service(
+        session, provider_id, external_id.strip(), body, if_match, source=ServiceSource.integration
+    )
+    return _one(service, 201 if created else 200)

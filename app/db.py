@@ -1,0 +1,90 @@
+"""Engine and sessions. The caller (request, CLI command, import) owns the transaction."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from app.settings import get_settings
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside one writer; NORMAL is durable in WAL mode except on power loss.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def build_engine(url: str, echo: bool = False, *, writer: bool = False) -> Engine:
+    """An engine for `url`. On SQLite, `writer` engines take the write lock when a transaction begins.
+
+    SQLite lets a deferred transaction read, then fails its first write if another writer committed
+    meanwhile; BEGIN IMMEDIATE makes writers queue (busy_timeout) instead, so version checks hold.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, echo=echo, pool_size=8, max_overflow=8, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False}, pool_size=8, max_overflow=8)
+    begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
+
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, record)
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event own BEGIN
+
+    def on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", on_begin)
+    return engine
+
+
+@lru_cache
+def get_engine() -> Engine:
+    """The engine for reads (and for everything on PostgreSQL)."""
+    settings = get_settings()
+    return build_engine(settings.database_url, settings.sql_echo)
+
+
+@lru_cache
+def get_write_engine() -> Engine:
+    """The engine for read-write units of work."""
+    settings = get_settings()
+    if not is_sqlite(settings.database_url):
+        return get_engine()
+    return build_engine(settings.database_url, settings.sql_echo, writer=True)
+
+
+def reset_engines() -> None:
+    """Forget cached settings and engines (tests and CLI switch databases)."""
+    for cached in (get_engine, get_write_engine):
+        if cached.cache_info().currsize:
+            cached().dispose()
+        cached.cache_clear()
+    get_settings.cache_clear()
+
+
+@contextmanager
+def transaction(engine: Engine | None = None) -> Iterator[Session]:
+    """One unit of work: commit when the block succeeds, roll back when it raises."""
+    with Session(engine or get_write_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

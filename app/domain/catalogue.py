@@ -1,0 +1,442 @@
+"""The rehabilitation-service catalogue: find, read, create, change, upsert and delete services.
+
+Reads go through SQLAlchemy Core and return plain dicts: the list endpoint is the hottest path in the
+product, and building ORM objects and pydantic models for every row would double its cost.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import and_, delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.domain import geography, organisations, taxonomy
+from app.domain.codes import code_list
+from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from app.domain.pagination import decode_cursor, encode_cursor
+from app.domain.text import fold, like_pattern
+from app.domain.versioning import check_version, guarded_update, stale
+from app.models import (
+    Organisation,
+    PatientGroup,
+    RehabService,
+    RehabServiceCatchment,
+    RehabServiceForm,
+    RehabServicePatientGroup,
+)
+from app.models.base import shaped
+from app.models.rehab_service import (
+    REQUIRED_ON_UPDATE,
+    RehabServiceCreate,
+    RehabServiceFields,
+    RehabServiceRead,
+    ServiceForm,
+    ServiceLevel,
+    ServiceSource,
+    ServiceStatus,
+)
+from app.models.types import utcnow
+
+ServiceDict = dict[str, Any]
+
+_S = RehabService.__table__  # type: ignore[attr-defined]
+_O = Organisation.__table__  # type: ignore[attr-defined]
+_F = RehabServiceForm.__table__  # type: ignore[attr-defined]
+_G = RehabServicePatientGroup.__table__  # type: ignore[attr-defined]
+_C = RehabServiceCatchment.__table__  # type: ignore[attr-defined]
+_PG = PatientGroup.__table__  # type: ignore[attr-defined]
+
+_HIDDEN = {"search_text", "deleted_at"}
+_COLUMNS = [c for c in _S.c if c.name not in _HIDDEN]
+LINK_FIELDS = ("forms", "patient_groups", "catchment")
+SCALAR_FIELDS = tuple(f for f in RehabServiceFields.model_fields if f not in LINK_FIELDS)
+
+
+@dataclass(frozen=True)
+class ServiceFilter:
+    municipality: str | None = None
+    patient_group: str | None = None
+    level: Sequence[ServiceLevel] = ()
+    form: Sequence[ServiceForm] = ()
+    status: Sequence[ServiceStatus] = ()
+    provider: int | None = None
+    q: str | None = None
+    updated_since: datetime | None = None
+    ids: Sequence[int] = field(default=())
+
+
+def _where(session: Session, flt: ServiceFilter) -> list[Any]:
+    conds: list[Any] = [_S.c.deleted_at.is_(None)]
+    if flt.municipality is not None:
+        geography.require_municipalities(session, [flt.municipality], ("query", "municipality"), indexed=False)
+        conds.append(_S.c.id.in_(select(_C.c.service_id).where(_C.c.municipality_number == flt.municipality)))
+    if flt.patient_group is not None:
+        tax = taxonomy.get_taxonomy(session)
+        tax.require([flt.patient_group], ("query", "patient_group"), indexed=False)
+        ids = tax.subtree_ids(flt.patient_group)
+        conds.append(_S.c.id.in_(select(_G.c.service_id).where(_G.c.patient_group_id.in_(ids))))
+    if flt.level:
+        conds.append(_S.c.level.in_([v.value for v in flt.level]))
+    if flt.status:
+        conds.append(_S.c.status.in_([v.value for v in flt.status]))
+    if flt.form:
+        conds.append(_S.c.id.in_(select(_F.c.service_id).where(_F.c.form.in_([v.value for v in flt.form]))))
+    if flt.provider is not None:
+        conds.append(_S.c.provider_id == flt.provider)
+    if flt.q:
+        conds.append(_S.c.search_text.like(like_pattern(flt.q), escape="\\"))
+    if flt.updated_since is not None:
+        since = flt.updated_since
+        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since  # naive means UTC
+        conds.append(_S.c.updated_at >= since)
+    if flt.ids:
+        conds.append(_S.c.id.in_(list(flt.ids)))
+    return conds
+
+
+def list_services(
+    session: Session, flt: ServiceFilter, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[ServiceDict], str | None]:
+    """One page of live services matching `flt`, in id order, and the cursor for the next page."""
+    conds = _where(session, flt)
+    if cursor:
+        conds.append(_S.c.id > decode_cursor(cursor, int))
+    stmt = (
+        select(*_COLUMNS, _O.c.name.label("provider_name"))
+        .join(_O, _O.c.id == _S.c.provider_id)
+        .where(and_(*conds))
+        .order_by(_S.c.id)
+        .limit(limit + 1)
+    )
+    rows = session.execute(stmt).mappings().all()
+    page = [dict(r) for r in rows[:limit]]
+    _attach_links(session, page)
+    next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
+    return page, next_cursor
+
+
+def _attach_links(session: Session, items: list[ServiceDict]) -> None:
+    """Fill forms, patient groups and catchment for a page of services with three queries."""
+    if not items:
+        return
+    by_id = {item["id"]: item for item in items}
+    for item in items:
+        item["forms"], item["patient_groups"], item["catchment"] = [], [], []
+    ids = list(by_id)
+    for sid, form in session.execute(select(_F.c.service_id, _F.c.form).where(_F.c.service_id.in_(ids))):
+        by_id[sid]["forms"].append(form)
+    codes = taxonomy.get_taxonomy(session).by_id
+    for sid, gid in session.execute(select(_G.c.service_id, _G.c.patient_group_id).where(_G.c.service_id.in_(ids))):
+        by_id[sid]["patient_groups"].append(codes[gid].code if gid in codes else str(gid))
+    for sid, number in session.execute(
+        select(_C.c.service_id, _C.c.municipality_number)
+        .where(_C.c.service_id.in_(ids))
+        .order_by(_C.c.service_id, _C.c.municipality_number)
+    ):
+        by_id[sid]["catchment"].append(number)
+    order = {f.value: i for i, f in enumerate(ServiceForm)}
+    for index, item in enumerate(items):
+        item["forms"].sort(key=order.__getitem__)
+        item["patient_groups"].sort()
+        items[index] = shaped(item, RehabServiceRead)
+
+
+def get_service(session: Session, service_id: int) -> ServiceDict:
+    items, _ = list_services(session, ServiceFilter(ids=[service_id]), limit=1)
+    if not items:
+        raise NotFound(f"No rehabilitation service with id {service_id}")
+    return items[0]
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+
+def _check_codes(fields: RehabServiceFields) -> None:
+    errors = [
+        FieldError(("body", name), f"'{value}' is not a code in the {name.rsplit('_', 1)[-1]} code list")
+        for name in ("helsehjelpsomrade_8655", "iplos_9151", "omsorgsniva_8406")
+        if (value := getattr(fields, name)) is not None and value not in code_list(name)
+    ]
+    if errors:
+        raise InvalidInput("Unknown national code", errors)
+
+
+@dataclass
+class _Resolved:
+    scalars: dict[str, Any]
+    forms: set[str]
+    group_ids: set[int]
+    catchment: list[str]
+    inherited: bool
+
+
+def _resolve(session: Session, fields: RehabServiceFields, provider: Organisation) -> _Resolved:
+    """Check every reference in `fields` against the database and compute the stored values."""
+    _check_codes(fields)
+    group_ids = taxonomy.get_taxonomy(session).require(fields.patient_groups, ("body", "patient_groups"))
+    if fields.catchment is None:
+        catchment, inherited = organisations.default_catchment(session, provider), True
+    else:
+        geography.require_municipalities(session, fields.catchment, ("body", "catchment"))
+        catchment, inherited = sorted(fields.catchment), False
+    scalars = {name: getattr(fields, name) for name in SCALAR_FIELDS}
+    for enum_field in ("level", "status", "capacity_unit"):
+        if scalars[enum_field] is not None:
+            scalars[enum_field] = scalars[enum_field].value
+    scalars["age_groups"] = [a.value for a in fields.age_groups]
+    scalars["referrers"] = [r.value for r in fields.referrers]
+    scalars["catchment_inherited"] = inherited
+    scalars["search_text"] = fold(fields.name, fields.description)
+    return _Resolved(scalars, {f.value for f in fields.forms}, set(group_ids), catchment, inherited)
+
+
+def _provider(session: Session, provider_id: int, loc: tuple[str, ...] | None) -> Organisation:
+    org = session.get(Organisation, provider_id)
+    if org is None:
+        if loc is None:
+            raise NotFound(f"No organisation with id {provider_id}")
+        raise InvalidInput("Unknown provider", [FieldError(loc, f"no organisation with id {provider_id}")])
+    return org
+
+
+def _write_links(session: Session, service_id: int, resolved: _Resolved, old: _Resolved | None) -> None:
+    if old is None or old.forms != resolved.forms:
+        session.execute(delete(_F).where(_F.c.service_id == service_id))
+        if resolved.forms:
+            session.execute(insert(_F), [{"service_id": service_id, "form": f} for f in sorted(resolved.forms)])
+    if old is None or old.group_ids != resolved.group_ids:
+        session.execute(delete(_G).where(_G.c.service_id == service_id))
+        if resolved.group_ids:
+            session.execute(
+                insert(_G),
+                [{"service_id": service_id, "patient_group_id": g} for g in sorted(resolved.group_ids)],
+            )
+    if old is None or old.catchment != resolved.catchment:
+        _replace_catchment(session, service_id, resolved.catchment)
+
+
+def _replace_catchment(session: Session, service_id: int, numbers: list[str]) -> None:
+    session.execute(delete(_C).where(_C.c.service_id == service_id))
+    if numbers:
+        session.execute(insert(_C), [{"service_id": service_id, "municipality_number": n} for n in numbers])
+
+
+def _insert(
+    session: Session,
+    provider: Organisation,
+    fields: RehabServiceFields,
+    external_id: str | None,
+    source: ServiceSource,
+    batch_id: int | None,
+) -> int:
+    resolved = _resolve(session, fields, provider)
+    now = utcnow()
+    values = {
+        **resolved.scalars,
+        "provider_id": provider.id,
+        "external_id": external_id,
+        "source": source.value,
+        "source_batch_id": batch_id,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        with session.begin_nested():
+            service_id: int = session.execute(insert(_S).values(**values).returning(_S.c.id)).scalar_one()
+    except IntegrityError as exc:
+        raise Conflict(f"Provider {provider.id} already has a service with external_id '{external_id}'") from exc
+    _write_links(session, service_id, resolved, None)
+    return service_id
+
+
+def create_service(
+    session: Session,
+    data: RehabServiceCreate,
+    *,
+    source: ServiceSource = ServiceSource.manual,
+    batch_id: int | None = None,
+) -> ServiceDict:
+    """Add a service. A duplicate (provider, external_id) is a Conflict."""
+    provider = _provider(session, data.provider_id, ("body", "provider_id"))
+    if data.external_id is not None and _by_external_id(session, data.provider_id, data.external_id) is not None:
+        raise Conflict(
+            f"Provider {data.provider_id} already has a service with external_id '{data.external_id}' "
+            "(use PUT /rehab-services/by-external-id/… to update it)"
+        )
+    fields = RehabServiceFields.model_validate(data.model_dump(exclude={"provider_id", "external_id"}))
+    service_id = _insert(session, provider, fields, data.external_id, source, batch_id)
+    return get_service(session, service_id)
+
+
+def _by_external_id(session: Session, provider_id: int, external_id: str) -> RehabService | None:
+    return session.execute(
+        select(RehabService).where(
+            RehabService.provider_id == provider_id,  # type: ignore[arg-type]
+            RehabService.external_id == external_id,  # type: ignore[arg-type]
+        )
+    ).scalar_one_or_none()
+
+
+def _live(session: Session, service_id: int) -> RehabService:
+    svc = session.get(RehabService, service_id)
+    if svc is None or svc.deleted_at is not None:
+        raise NotFound(f"No rehabilitation service with id {service_id}")
+    return svc
+
+
+def _current_fields(session: Session, svc: RehabService) -> dict[str, Any]:
+    """The service as RehabServiceFields input, so a patch can be merged and validated whole."""
+    assert svc.id is not None
+    current = get_service(session, svc.id) if svc.deleted_at is None else None
+    values = {name: getattr(svc, name) for name in SCALAR_FIELDS}
+    if current is not None:
+        values["forms"] = current["forms"]
+        values["patient_groups"] = current["patient_groups"]
+        values["catchment"] = None if svc.catchment_inherited else current["catchment"]
+    return values
+
+
+def _stored(session: Session, svc: RehabService) -> _Resolved:
+    assert svc.id is not None
+    sid = svc.id
+    return _Resolved(
+        scalars={name: getattr(svc, name) for name in (*SCALAR_FIELDS, "catchment_inherited", "search_text")},
+        forms=set(session.execute(select(_F.c.form).where(_F.c.service_id == sid)).scalars()),
+        group_ids=set(session.execute(select(_G.c.patient_group_id).where(_G.c.service_id == sid)).scalars()),
+        catchment=list(
+            session.execute(
+                select(_C.c.municipality_number).where(_C.c.service_id == sid).order_by(_C.c.municipality_number)
+            ).scalars()
+        ),
+        inherited=svc.catchment_inherited,
+    )
+
+
+def _validated(values: dict[str, Any]) -> RehabServiceFields:
+    try:
+        return RehabServiceFields.model_validate(values)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "The service would not be valid after this change",
+            [FieldError(("body", *e["loc"]), e["msg"]) for e in exc.errors()],
+        ) from exc
+
+
+def _apply(
+    session: Session,
+    svc: RehabService,
+    fields: RehabServiceFields,
+    extra: dict[str, Any],
+    source: ServiceSource | None = None,
+) -> bool:
+    """Write `fields` over `svc` if anything differs; True when a new version was written."""
+    assert svc.id is not None
+    provider = _provider(session, svc.provider_id, None)
+    new = _resolve(session, fields, provider)
+    old = _stored(session, svc)
+    changes = {k: v for k, v in {**new.scalars, **extra}.items() if getattr(svc, k) != v}
+    links_changed = (old.forms, old.group_ids, old.catchment) != (new.forms, new.group_ids, new.catchment)
+    if not changes and not links_changed:
+        return False
+    if source is not None:
+        changes["source"] = source.value
+    guarded_update(session, RehabService, svc.id, svc.version, changes, "service")
+    _write_links(session, svc.id, new, old)
+    session.expire(svc)
+    return True
+
+
+def update_service(session: Session, service_id: int, changes: dict[str, Any], if_match: str | None) -> ServiceDict:
+    """Apply a partial update (only the keys present). Needs the current version in `if_match`."""
+    svc = _live(session, service_id)
+    check_version(svc.version, if_match, required=True, what="service")
+    cleared = sorted(k for k, v in changes.items() if v is None and k in REQUIRED_ON_UPDATE)
+    if cleared:
+        raise InvalidInput(
+            "Required fields cannot be cleared", [FieldError(("body", k), "may not be null") for k in cleared]
+        )
+    extra: dict[str, Any] = {}
+    if "external_id" in changes:
+        extra["external_id"] = changes.pop("external_id")
+        if extra["external_id"] is not None and extra["external_id"] != svc.external_id:
+            other = _by_external_id(session, svc.provider_id, extra["external_id"])
+            if other is not None:
+                raise Conflict(f"Service {other.id} already has external_id '{extra['external_id']}'")
+    fields = _validated({**_current_fields(session, svc), **changes})
+    _apply(session, svc, fields, extra)
+    return get_service(session, service_id)
+
+
+def upsert_service(
+    session: Session,
+    provider_id: int,
+    external_id: str,
+    fields: RehabServiceFields,
+    if_match: str | None,
+    *,
+    source: ServiceSource = ServiceSource.integration,
+    batch_id: int | None = None,
+) -> tuple[ServiceDict, bool]:
+    """Create or replace the provider's service with this external id; (service, created)."""
+    provider = _provider(session, provider_id, None)
+    svc = _by_external_id(session, provider_id, external_id)
+    if svc is None:
+        if if_match is not None and if_match.strip() != "*":
+            raise stale("service", 0)
+        return get_service(session, _insert(session, provider, fields, external_id, source, batch_id)), True
+    assert svc.id is not None
+    check_version(svc.version, if_match, required=False, what="service")
+    extra: dict[str, Any] = {"deleted_at": None}  # an upsert brings a deleted service back
+    if batch_id is not None:
+        extra["source_batch_id"] = batch_id
+    _apply(session, svc, fields, extra, source)
+    return get_service(session, svc.id), False
+
+
+def delete_service(session: Session, service_id: int, if_match: str | None) -> None:
+    """Mark the service deleted (a tombstone, so syncing clients can see it go)."""
+    svc = _live(session, service_id)
+    check_version(svc.version, if_match, required=True, what="service")
+    guarded_update(session, RehabService, service_id, svc.version, {"deleted_at": utcnow()}, "service")
+    session.expire(svc)
+
+
+def refresh_inherited_catchments(session: Session, provider_ids: Sequence[int] | None = None) -> int:
+    """Recompute the catchment of services that inherit it from their provider; returns services changed."""
+    stmt = select(_S.c.provider_id).where(_S.c.catchment_inherited.is_(True)).distinct()
+    if provider_ids is not None:
+        stmt = stmt.where(_S.c.provider_id.in_(list(provider_ids)))
+    changed = 0
+    for provider_id in session.execute(stmt).scalars().all():
+        wanted = organisations.default_catchment(session, _provider(session, provider_id, None))
+        service_ids = (
+            session.execute(select(_S.c.id).where(_S.c.provider_id == provider_id, _S.c.catchment_inherited.is_(True)))
+            .scalars()
+            .all()
+        )
+        for service_id in service_ids:
+            have = list(
+                session.execute(
+                    select(_C.c.municipality_number)
+                    .where(_C.c.service_id == service_id)
+                    .order_by(_C.c.municipality_number)
+                ).scalars()
+            )
+            if have != wanted:
+                _replace_catchment(session, service_id, wanted)
+                svc = session.get(RehabService, service_id)
+                assert svc is not None
+                guarded_update(session, RehabService, service_id, svc.version, {}, "service")
+                changed += 1
+    return changed
+
+
+def find_version(session: Session, provider_id: int, external_id: str) -> int | None:
+    """The current version of the provider's service with this external id, if there is one."""
+    svc = _by_external_id(session, provider_id, external_id)
+    return None if svc is None else svc.version

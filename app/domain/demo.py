@@ -1,0 +1,72 @@
+"""The invented demo data set (app/demo/services.json), loaded idempotently by external id."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.domain import catalogue, organisations
+from app.models import Municipality, Organisation, Region
+from app.models.organisation import OrganisationCreate
+from app.models.rehab_service import RehabServiceFields, ServiceSource
+
+DEMO_FILE = Path(__file__).resolve().parent.parent / "demo" / "services.json"
+
+
+@dataclass
+class DemoReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def load_demo(session: Session, path: Path = DEMO_FILE) -> DemoReport:
+    """Create or refresh the demo services (source "demo"). The caller commits."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    providers: dict[str, int] = {}
+    for spec in data["organisations"]:
+        existing = session.exec(select(Organisation).where(Organisation.name == spec["name"])).first()
+        if existing is None:
+            body = OrganisationCreate.model_validate({k: v for k, v in spec.items() if k != "key"})
+            providers[f"org:{spec['key']}"] = organisations.create_organisation(session, body)["id"]
+        else:
+            assert existing.id is not None
+            providers[f"org:{spec['key']}"] = existing.id
+    report = DemoReport()
+    for spec in data["services"]:
+        provider_id = providers.get(spec["provider"]) or _reference_org(session, spec["provider"])
+        values: dict[str, Any] = {k: v for k, v in spec.items() if k not in ("id", "provider", "catchment_region")}
+        if "catchment_region" in spec:
+            values["catchment"] = _region_municipalities(session, spec["catchment_region"])
+        before = catalogue.find_version(session, provider_id, spec["id"])
+        service, created = catalogue.upsert_service(
+            session,
+            provider_id,
+            spec["id"],
+            RehabServiceFields.model_validate(values),
+            None,
+            source=ServiceSource.demo,
+        )
+        if created:
+            report.created += 1
+        elif service["version"] != before:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    return report
+
+
+def _reference_org(session: Session, key: str) -> int:
+    org_id = session.exec(select(Organisation.id).where(Organisation.reference_key == key)).first()
+    if org_id is None:
+        raise LookupError(
+            f"Demo data names {key!r}, which the reference data does not have: run `rehabkart reference load`"
+        )
+    return org_id
+
+
+def _region_municipalities(session: Session, code: str) -> list[str]:
+    region_id = session.exec(select(Region.id).where(Region.code == code)).one()
+    return sorted(session.exec(select(Municipality.number).where(Municipality.region_id == region_id)).all())

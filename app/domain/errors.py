@@ -1,0 +1,62 @@
+"""Errors with a meaning, not a status code: the API and the pages each map them once."""
+
+from dataclasses import dataclass, field
+
+
+class DomainError(Exception):
+    """Base class: `detail` is a human sentence safe to show to the user."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (duplicate key, reference data, …)."""
+
+
+class StaleVersion(DomainError):
+    """The client's If-Match version is not the current one."""
+
+    def __init__(self, detail: str, current_version: int) -> None:
+        super().__init__(detail)
+        self.current_version = current_version
+
+
+class PreconditionRequired(DomainError):
+    """A write that must name the version it replaces did not."""
+
+
+class InvalidInput(DomainError):
+    """Input that passed the schema but fails a rule that needs the database (unknown code …)."""
+
+    def __init__(self, detail: str, errors: list["FieldError"] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []
+
+
+@dataclass(frozen=True)
+class FieldError:
+    loc: tuple[str | int, ...]
+    message: str
+
+
+@dataclass
+class RowError:
+    index: int
+    message: str
+    column: str | None = None
+
+
+@dataclass
+class Rejected(DomainError):
+    """A bulk operation refused as a whole because of these row errors."""
+
+    row_errors: list[RowError] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(f"{len(self.row_errors)} row(s) have errors; nothing was written")

@@ -1,0 +1,25 @@
+"""SQLModel tables and API schemas; importing this package registers every table on the metadata."""
+
+from app.models.base import Tracked
+from app.models.geography import Municipality, Region
+from app.models.organisation import Catchment, Organisation
+from app.models.patient_group import PatientGroup
+from app.models.rehab_service import (
+    RehabService,
+    RehabServiceCatchment,
+    RehabServiceForm,
+    RehabServicePatientGroup,
+)
+
+__all__ = [
+    "Catchment",
+    "Municipality",
+    "Organisation",
+    "PatientGroup",
+    "Region",
+    "RehabService",
+    "RehabServiceCatchment",
+    "RehabServiceForm",
+    "RehabServicePatientGroup",
+    "Tracked",
+]
