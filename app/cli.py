@@ -12,7 +12,11 @@ from app.db import is_sqlite, transaction
 from app.domain import demo, geography, reference, taxonomy
 from app.settings import PROJECT_ROOT, get_settings
 
-app = typer.Typer(help="Rehabkart: the shared map of rehabilitation services.", no_args_is_help=True)
+app = typer.Typer(
+    help="Rehabkart: the shared map of rehabilitation services.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
 reference_app = typer.Typer(help="Reference data shipped in app/reference.", no_args_is_help=True)
 demo_app = typer.Typer(help="The invented demo data set.", no_args_is_help=True)

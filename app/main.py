@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app import __doc__ as summary
-from app.api import errors
+from app.api import errors, openapi
 from app.api.router import api_router
 
 
@@ -29,6 +29,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
+    openapi.install(app)
     app.include_router(api_router)
     return app
 

@@ -25,7 +25,8 @@ async def _read_session() -> AsyncIterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(_write_session)]
+# scope="function": commit before the response is sent, so a failed commit is never reported as success.
+SessionDep = Annotated[Session, Depends(_write_session, scope="function")]
 ReadSessionDep = Annotated[Session, Depends(_read_session)]
 
 IfMatch = Annotated[

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.api.deps import Cursor, IdPath, IfMatch, Limit, ReadSessionDep, SearchText, SessionDep
+from app.api.openapi import problems, with_etag
 from app.api.responses import Json, page
 from app.domain import organisations
 from app.domain.versioning import etag
@@ -26,7 +27,7 @@ def _one(org: dict[str, object], status_code: int = 200) -> Json:
     return Json(org, status_code=status_code, headers=headers)
 
 
-@router.get("", response_model=OrganisationPage)
+@router.get("", response_model=OrganisationPage, responses=problems(400))
 async def list_organisations(
     session: ReadSessionDep,
     kind: Annotated[list[OrganisationKind] | None, Query(max_length=8)] = None,
@@ -42,19 +43,25 @@ async def list_organisations(
     return page(items, next_cursor)
 
 
-@router.get("/{organisation_id}", response_model=OrganisationRead)
+@router.get("/{organisation_id}", response_model=OrganisationRead, responses={**with_etag(), **problems(404)})
 async def get_organisation(session: ReadSessionDep, organisation_id: IdPath) -> Json:
     """Get one organisation with its catchment."""
     return _one(organisations.read_organisation(session, organisation_id))
 
 
-@router.post("", response_model=OrganisationRead, status_code=201)
+@router.post(
+    "", response_model=OrganisationRead, status_code=201, responses={**with_etag(201, "Created"), **problems(409)}
+)
 def create_organisation(session: SessionDep, body: OrganisationCreate) -> Json:
     """Create an organisation of a kind that is not reference data (private institution, …)."""
     return _one(organisations.create_organisation(session, body), 201)
 
 
-@router.patch("/{organisation_id}", response_model=OrganisationRead)
+@router.patch(
+    "/{organisation_id}",
+    response_model=OrganisationRead,
+    responses={**with_etag(), **problems(404, 409, 412, 428)},
+)
 def update_organisation(
     session: SessionDep, organisation_id: IdPath, body: OrganisationUpdate, if_match: IfMatch = None
 ) -> Json:

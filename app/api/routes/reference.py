@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.api.deps import Cursor, ReadSessionDep, SearchText
+from app.api.openapi import problems
 from app.api.responses import Json, page
 from app.domain import geography, taxonomy
 from app.models.geography import MunicipalityRead, RegionRead
@@ -29,7 +30,7 @@ class PatientGroupPage(BaseModel):
     next_cursor: str | None
 
 
-@router.get("/municipalities", response_model=MunicipalityPage)
+@router.get("/municipalities", response_model=MunicipalityPage, responses=problems(400))
 async def list_municipalities(
     session: ReadSessionDep,
     q: SearchText = None,

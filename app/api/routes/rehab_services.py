@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import AfterValidator
 
 from app.api.deps import Cursor, IdPath, IfMatch, ReadSessionDep, SearchText, SessionDep
+from app.api.openapi import ETAG_HEADER, problems, with_etag
 from app.api.responses import Json, page
 from app.domain import catalogue
 from app.domain.versioning import etag
@@ -38,7 +39,7 @@ def _bounded(value: datetime) -> datetime:
     return value
 
 
-@router.get("", response_model=RehabServicePage)
+@router.get("", response_model=RehabServicePage, responses=problems(400))
 async def list_rehab_services(
     session: ReadSessionDep,
     municipality: Annotated[
@@ -77,19 +78,23 @@ async def list_rehab_services(
     return page(items, next_cursor)
 
 
-@router.get("/{service_id}", response_model=RehabServiceRead)
+@router.get("/{service_id}", response_model=RehabServiceRead, responses={**with_etag(), **problems(404)})
 async def get_rehab_service(session: ReadSessionDep, service_id: IdPath) -> Json:
     """Get one service; its ETag is the version to send back in If-Match."""
     return _one(catalogue.get_service(session, service_id))
 
 
-@router.post("", response_model=RehabServiceRead, status_code=201)
+@router.post(
+    "", response_model=RehabServiceRead, status_code=201, responses={**with_etag(201, "Created"), **problems(409)}
+)
 def create_rehab_service(session: SessionDep, body: RehabServiceCreate) -> Json:
     """Create a service. A provider's external_id may be used only once (409)."""
     return _one(catalogue.create_service(session, body), 201)
 
 
-@router.patch("/{service_id}", response_model=RehabServiceRead)
+@router.patch(
+    "/{service_id}", response_model=RehabServiceRead, responses={**with_etag(), **problems(404, 409, 412, 428)}
+)
 def update_rehab_service(
     session: SessionDep, service_id: IdPath, body: RehabServiceUpdate, if_match: IfMatch = None
 ) -> Json:
@@ -97,7 +102,7 @@ def update_rehab_service(
     return _one(catalogue.update_service(session, service_id, body.model_dump(exclude_unset=True), if_match))
 
 
-@router.delete("/{service_id}", status_code=204)
+@router.delete("/{service_id}", status_code=204, responses=problems(404, 412, 428))
 def delete_rehab_service(session: SessionDep, service_id: IdPath, if_match: IfMatch = None) -> Response:
     """Delete a service (kept as a tombstone for syncing clients); needs If-Match."""
     catalogue.delete_service(session, service_id, if_match)
@@ -107,7 +112,11 @@ def delete_rehab_service(session: SessionDep, service_id: IdPath, if_match: IfMa
 @router.put(
     "/by-external-id/{provider_id}/{external_id}",
     response_model=RehabServiceRead,
-    responses={201: {"model": RehabServiceRead, "description": "Created"}},
+    responses={
+        **with_etag(200, "Replaced (or unchanged)"),
+        201: {"model": RehabServiceRead, "description": "Created", "headers": ETAG_HEADER},
+        **problems(404, 409, 412),
+    },
 )
 def upsert_rehab_service(
     session: SessionDep,

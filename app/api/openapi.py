@@ -1,0 +1,71 @@
+"""OpenAPI details FastAPI cannot infer: problem+json error responses and ETag headers."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel, Field
+
+
+class FieldProblem(BaseModel):
+    loc: list[str] = Field(description="Where the problem is, e.g. ['body', 'forms', '0']")
+    field: str = Field(description="The field path without its location, e.g. 'forms.0'")
+    pointer: str | None = Field(description="JSON pointer into the request body, when the problem is there")
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = Field(description="A stable identifier of the kind of problem, e.g. /problems/stale-version")
+    title: str
+    status: int
+    detail: str = Field(description="What went wrong, for a person")
+    instance: str
+    errors: list[FieldProblem] | None = Field(default=None, description="Field errors (validation problems)")
+
+
+_DESCRIPTIONS = {
+    400: "Bad request (e.g. a cursor this API did not issue)",
+    404: "Not found",
+    409: "Conflict with the current state (duplicate key, reference data)",
+    412: "If-Match names a version that is no longer current",
+    422: "Invalid input; `errors` lists each field",
+    428: "If-Match is required for this write",
+}
+
+ETAG_HEADER = {"ETag": {"description": "The version, for If-Match on the next write", "schema": {"type": "string"}}}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries for the problem statuses an operation can answer with."""
+    return {code: {"model": Problem, "description": _DESCRIPTIONS[code]} for code in (*codes, 422)}
+
+
+def with_etag(status: int = 200, description: str = "Successful Response") -> dict[int | str, dict[str, Any]]:
+    return {status: {"headers": ETAG_HEADER, "description": description}}
+
+
+def install(app: FastAPI) -> None:
+    """Generate the schema once, moving error bodies to application/problem+json."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+        )
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status.startswith(("4", "5")) and "application/json" in content:
+                        content["application/problem+json"] = content.pop("application/json")
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = build  # type: ignore[method-assign]

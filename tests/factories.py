@@ -1,0 +1,45 @@
+"""Small builders for test data, through the public API."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+
+def org_id(client: TestClient, name: str, kind: str | None = None) -> int:
+    """The id of the reference organisation whose name is exactly `name`."""
+    params: dict[str, Any] = {"q": name, "limit": 50}
+    if kind:
+        params["kind"] = kind
+    items = client.get("/api/v1/organisations", params=params).json()["items"]
+    matches = [o["id"] for o in items if o["name"] == name]
+    assert len(matches) == 1, f"{name!r}: {[o['name'] for o in items]}"
+    return matches[0]
+
+
+def service_body(provider_id: int, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "provider_id": provider_id,
+        "name": "Lungerehabilitering",
+        "description": "Tverrfaglig rehabilitering for lungesyke",
+        "level": "specialist",
+        "forms": ["inpatient"],
+        "patient_groups": ["copd"],
+    }
+    body.update(overrides)
+    return body
+
+
+def create_service(client: TestClient, provider_id: int, **overrides: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/rehab-services", json=service_body(provider_id, **overrides))
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def create_organisation(client: TestClient, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"kind": "private_institution", "name": "Testinstitusjonen AS"}
+    body.update(overrides)
+    response = client.post("/api/v1/organisations", json=body)
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
