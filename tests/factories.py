@@ -13,7 +13,7 @@ def org_id(client: TestClient, name: str, kind: str | None = None) -> int:
     items = client.get("/api/v1/organisations", params=params).json()["items"]
     matches = [o["id"] for o in items if o["name"] == name]
     assert len(matches) == 1, f"{name!r}: {[o['name'] for o in items]}"
-    return matches[0]
+    return int(matches[0])
 
 
 def service_body(provider_id: int, **overrides: Any) -> dict[str, Any]:

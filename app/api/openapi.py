@@ -26,7 +26,7 @@ class Problem(BaseModel):
 
 
 _DESCRIPTIONS = {
-    400: "Bad request (e.g. a cursor this API did not issue)",
+    400: "Bad request: a body that is not JSON, or a cursor this API did not issue",
     404: "Not found",
     409: "Conflict with the current state (duplicate key, reference data)",
     412: "If-Match names a version that is no longer current",
@@ -39,7 +39,7 @@ ETAG_HEADER = {"ETag": {"description": "The version, for If-Match on the next wr
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` entries for the problem statuses an operation can answer with."""
-    return {code: {"model": Problem, "description": _DESCRIPTIONS[code]} for code in (*codes, 422)}
+    return {code: {"model": Problem, "description": _DESCRIPTIONS[code]} for code in sorted({*codes, 400, 422})}
 
 
 def with_etag(status: int = 200, description: str = "Successful Response") -> dict[int | str, dict[str, Any]]:

@@ -33,9 +33,7 @@ def test_orgnr_with_bad_check_digit_is_rejected_with_field_path(client: TestClie
 
 def test_orgnr_must_be_unique(client: TestClient) -> None:
     create_organisation(client, orgnr=VALID_ORGNR)
-    response = client.post(
-        "/api/v1/organisations", json={"kind": "other", "name": "Another", "orgnr": VALID_ORGNR}
-    )
+    response = client.post("/api/v1/organisations", json={"kind": "other", "name": "Another", "orgnr": VALID_ORGNR})
     assert response.status_code == 409
 
 
@@ -46,9 +44,7 @@ def test_reference_kinds_cannot_be_created(client: TestClient) -> None:
 
 
 def test_unknown_catchment_municipality_is_rejected(client: TestClient) -> None:
-    response = client.post(
-        "/api/v1/organisations", json={"kind": "other", "name": "X", "catchment": ["0301", "9999"]}
-    )
+    response = client.post("/api/v1/organisations", json={"kind": "other", "name": "X", "catchment": ["0301", "9999"]})
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "catchment", "1"]
 

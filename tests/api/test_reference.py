@@ -33,9 +33,22 @@ def test_four_regions(client: TestClient) -> None:
 
 def test_patient_groups_have_names_hierarchy_and_icd10(client: TestClient) -> None:
     groups = {g["code"]: g for g in client.get("/api/v1/patient-groups").json()["items"]}
-    for code in ("copd", "asthma", "cancer", "cancer_late_effects", "stroke", "head_injury", "ms", "parkinson",
-                 "me_cfs", "cognitive_impairment", "musculoskeletal", "cardiac", "children_complex",
-                 "elderly_multimorbid"):
+    for code in (
+        "copd",
+        "asthma",
+        "cancer",
+        "cancer_late_effects",
+        "stroke",
+        "head_injury",
+        "ms",
+        "parkinson",
+        "me_cfs",
+        "cognitive_impairment",
+        "musculoskeletal",
+        "cardiac",
+        "children_complex",
+        "elderly_multimorbid",
+    ):
         assert code in groups
     assert groups["copd"]["parent"] == "lung"
     assert groups["copd"]["name_nb"] == "KOLS"

@@ -119,8 +119,16 @@ def test_pagination_is_stable_and_complete(client: TestClient, fonna: int) -> No
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": 0}, {"limit": 501}, {"limit": "many"}, {"municipality": "301"}, {"cursor": "not-a-cursor"},
-     {"level": "hospital"}, {"provider": 2**40}, {"q": "a\x00b"}],
+    [
+        {"limit": 0},
+        {"limit": 501},
+        {"limit": "many"},
+        {"municipality": "301"},
+        {"cursor": "not-a-cursor"},
+        {"level": "hospital"},
+        {"provider": 2**40},
+        {"q": "a\x00b"},
+    ],
 )
 def test_bad_list_parameters_are_client_errors(client: TestClient, params: dict[str, Any]) -> None:
     response = client.get(API, params=params)

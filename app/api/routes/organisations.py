@@ -27,7 +27,7 @@ def _one(org: dict[str, object], status_code: int = 200) -> Json:
     return Json(org, status_code=status_code, headers=headers)
 
 
-@router.get("", response_model=OrganisationPage, responses=problems(400))
+@router.get("", response_model=OrganisationPage, responses=problems())
 async def list_organisations(
     session: ReadSessionDep,
     kind: Annotated[list[OrganisationKind] | None, Query(max_length=8)] = None,

@@ -30,7 +30,7 @@ class PatientGroupPage(BaseModel):
     next_cursor: str | None
 
 
-@router.get("/municipalities", response_model=MunicipalityPage, responses=problems(400))
+@router.get("/municipalities", response_model=MunicipalityPage, responses=problems())
 async def list_municipalities(
     session: ReadSessionDep,
     q: SearchText = None,

@@ -39,7 +39,7 @@ def _bounded(value: datetime) -> datetime:
     return value
 
 
-@router.get("", response_model=RehabServicePage, responses=problems(400))
+@router.get("", response_model=RehabServicePage, responses=problems())
 async def list_rehab_services(
     session: ReadSessionDep,
     municipality: Annotated[

@@ -1,0 +1,62 @@
+"""The command line: set-up of a new embedded database and idempotent reference loading."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from app.cli import app
+from app.db import reset_engines
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def fresh_sqlite(tmp_path: Path) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    previous = os.environ.get("REHABKART_DATABASE_URL")
+    os.environ["REHABKART_DATABASE_URL"] = url
+    reset_engines()
+    yield url
+    if previous is None:
+        os.environ.pop("REHABKART_DATABASE_URL")
+    else:
+        os.environ["REHABKART_DATABASE_URL"] = previous
+    reset_engines()
+
+
+def _count(url: str, sql: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        value = int(conn.execute(text(sql)).scalar_one())
+    engine.dispose()
+    return value
+
+
+def test_setup_loads_reference_and_demo_data_once(fresh_sqlite: str) -> None:
+    result = runner.invoke(app, ["setup"])
+    assert result.exit_code == 0, result.output
+    assert "Demo data: created 22" in result.output
+    assert _count(fresh_sqlite, "SELECT count(*) FROM municipality") == 357
+    demo = "SELECT count(*) FROM rehab_service WHERE source = 'demo' AND name LIKE '%(eksempel)'"
+    assert _count(fresh_sqlite, demo) == 22
+    # A second set-up is no longer a new database: no demo data is added or touched.
+    again = runner.invoke(app, ["setup"])
+    assert again.exit_code == 0, again.output
+    assert "Demo data" not in again.output
+    assert "already up to date" in again.output
+    assert _count(fresh_sqlite, "SELECT max(version) FROM rehab_service") == 1
+
+
+def test_reference_load_is_idempotent(fresh_sqlite: str) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    first = runner.invoke(app, ["reference", "load"])
+    assert "created  357" in first.output
+    before = _count(fresh_sqlite, "SELECT sum(version) FROM organisation")
+    second = runner.invoke(app, ["reference", "load"])
+    assert second.exit_code == 0
+    assert "Reference data was already up to date." in second.output
+    assert _count(fresh_sqlite, "SELECT sum(version) FROM organisation") == before
