@@ -1,15 +1,22 @@
 """The `rehabkart` command line: set-up, reference data, demo data, serving."""
 
+import getpass
 import json
+import secrets
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from sqlalchemy.engine import make_url
 
 from app import schema
 from app.db import is_sqlite, transaction
-from app.domain import demo, geography, reference, taxonomy
+from app.domain import auth, demo, geography, reference, taxonomy
+from app.domain.auth import Actor, system_actor
+from app.domain.errors import DomainError
+from app.models.auth import Role, TokenCreate, TokenScope, UserCreate, UserKind, UserUpdate
 from app.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(
@@ -18,11 +25,27 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
+users_app = typer.Typer(help="Users and integration clients.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 reference_app = typer.Typer(help="Reference data shipped in app/reference.", no_args_is_help=True)
 demo_app = typer.Typer(help="The invented demo data set.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(reference_app, name="reference")
 app.add_typer(demo_app, name="demo")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+
+T = TypeVar("T")
+
+
+def _cli_actor() -> Actor:
+    return system_actor(f"cli:{getpass.getuser()}")
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
 
 
 def _safe_url() -> str:
@@ -47,7 +70,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, 
 def reference_load() -> None:
     """Load municipalities, regions, trusts, catchments and patient groups (idempotent)."""
     with transaction() as session:
-        report = reference.load_reference(session)
+        report = reference.load_reference(session, _cli_actor())
     taxonomy.invalidate()
     geography.invalidate()
     for table, counts in report.tables.items():
@@ -62,7 +85,7 @@ def reference_load() -> None:
 def demo_load() -> None:
     """Load the invented demo services (marked as example data)."""
     with transaction() as session:
-        report = demo.load_demo(session)
+        report = demo.load_demo(session, _cli_actor())
     typer.echo(
         f"Demo data: created {report.created}, updated {report.updated}, unchanged {report.unchanged} "
         "(invented example data, marked 'eksempel')."
@@ -78,6 +101,139 @@ def setup() -> None:
     reference_load()
     if new_embedded:
         demo_load()
+        _create_demo_admin()
+
+
+DEMO_ADMIN = "admin@rehabkart.local"
+
+
+def _create_demo_admin() -> None:
+    password = secrets.token_urlsafe(12)
+    with transaction() as session:
+        auth.create_user(
+            session,
+            _cli_actor(),
+            UserCreate(email=DEMO_ADMIN, name="Demo administrator", role=Role.admin, password=password),
+        )
+    typer.secho(
+        f"\nDemo admin created. Log in at /login as {DEMO_ADMIN} with password: {password}\n"
+        f"(Lost it? `.venv/bin/rehabkart users reset-password {DEMO_ADMIN}`)\n",
+        fg=typer.colors.GREEN,
+    )
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password: str = typer.prompt("Password (12+ characters)", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+def _user_id(session: object, email: str) -> int:
+    from sqlmodel import Session
+
+    assert isinstance(session, Session)
+    user = auth.find_user_by_email(session, email)
+    if user is None or user.id is None:
+        _fail(f"No user with email {email}")
+    return user.id
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Login email")],
+    name: Annotated[str, typer.Option(help="Full name, or the client's name")],
+    role: Annotated[Role, typer.Option(help="admin, editor or viewer")] = Role.viewer,
+    org: Annotated[list[int] | None, typer.Option(help="Organisation id an editor may change (repeatable)")] = None,
+    integration: Annotated[bool, typer.Option(help="An integration client: tokens only, no password")] = False,
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input")] = False,
+) -> None:
+    """Create a user (asks for a password) or an integration client."""
+    password = None if integration else _read_password(password_stdin)
+    try:
+        data = UserCreate(
+            email=email,
+            name=name,
+            role=role,
+            kind=UserKind.integration if integration else UserKind.person,
+            organisation_ids=org or [],
+            password=password,
+        )
+    except ValueError as exc:
+        _fail(f"Invalid user: {exc}")
+    with transaction() as session:
+        user = _run(lambda: auth.create_user(session, _cli_actor(), data))
+    typer.echo(f"Created user {user['id']} {user['email']} ({user['role']}).")
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    email: str, password_stdin: Annotated[bool, typer.Option(help="Read it from standard input")] = False
+) -> None:
+    """Set a new password; the user's sessions end at once."""
+    password = _read_password(password_stdin)
+    if len(password) < 12:
+        _fail("The password must have at least 12 characters")
+    with transaction() as session:
+        _run(lambda: auth.set_password(session, _cli_actor(), _user_id(session, email), password))
+    typer.echo(f"Password changed for {email}; their sessions were ended.")
+
+
+@users_app.command("deactivate")
+def users_deactivate(email: str) -> None:
+    """Deactivate a user: sessions and tokens stop working at once."""
+    with transaction() as session:
+        _run(lambda: auth.update_user(session, _cli_actor(), _user_id(session, email), UserUpdate(active=False)))
+    typer.echo(f"Deactivated {email}.")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users."""
+    with transaction() as session:
+        for user in auth.list_users(session, _cli_actor()):
+            state = "active" if user["active"] else "inactive"
+            typer.echo(
+                f"{user['id']:>5}  {user['email']:<40} {user['role']:<7} {state}  orgs={user['organisation_ids']}"
+            )
+
+
+@tokens_app.command("create")
+def tokens_create(
+    user: Annotated[str, typer.Option(help="Email of the user or integration client it acts as")],
+    name: Annotated[str, typer.Option(help="What the token is for")],
+    scope: Annotated[TokenScope, typer.Option(help="read or read_write")] = TokenScope.read,
+    org: Annotated[int | None, typer.Option(help="Restrict writes to this organisation id")] = None,
+    expires_days: Annotated[int, typer.Option(help="Days until it expires (0: never)")] = 90,
+) -> None:
+    """Create an API token and print its secret (shown once)."""
+    with transaction() as session:
+        data = TokenCreate(
+            name=name,
+            scope=scope,
+            user_id=_user_id(session, user),
+            organisation_id=org,
+            expires_in_days=expires_days or None,
+        )
+        token = _run(lambda: auth.create_token(session, _cli_actor(), data))
+    typer.echo(f"Token {token['id']} ({token['scope']}) for {user}. Send it as `Authorization: Bearer <token>`:")
+    typer.echo(token["token"])
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token at once."""
+    with transaction() as session:
+        _run(lambda: auth.revoke_token(session, _cli_actor(), token_id))
+    typer.echo(f"Revoked token {token_id}.")
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run a domain call, turning its errors into a readable message and exit code 1."""
+    try:
+        return action()
+    except DomainError as exc:
+        _fail(exc.detail)
 
 
 @app.command()

@@ -1,16 +1,44 @@
-"""The FastAPI application: API, error handling and (later) the web pages."""
+"""The FastAPI application: the JSON API, the pages, error handling and middleware."""
 
+from typing import Any
+
+from asgi_csrf import asgi_csrf  # type: ignore[import-untyped]
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.types import Scope, Send
 
 from app import __doc__ as summary
 from app.api import errors, openapi
+from app.api.responses import dumps
 from app.api.router import api_router
+from app.middleware import RequestIdMiddleware
+from app.settings import get_settings
+from app.web.routes import auth as web_auth
 
 
 def _operation_id(route: APIRoute) -> str:
     # Handler names (list_rehab_services, …) read well as generated client methods.
     return route.name
+
+
+async def _csrf_failed(scope: Scope, send: Send, message_id: Any) -> None:
+    body = dumps(
+        {
+            "type": "/problems/csrf",
+            "title": "CSRF check failed",
+            "status": 403,
+            "detail": "The form was stale or not sent from Rehabkart: reload the page and try again",
+            "instance": scope.get("path", ""),
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def create_app() -> FastAPI:
@@ -21,7 +49,8 @@ def create_app() -> FastAPI:
         description=(
             "The shared map of rehabilitation in Norwegian health regions: services (tilbud), "
             "organisations and their catchments, and the reference data they use. "
-            "Errors are RFC 9457 problem+json; writes use optimistic locking with ETag/If-Match."
+            "Errors are RFC 9457 problem+json; writes use optimistic locking with ETag/If-Match. "
+            "Reads of the catalogue are public by default; writes need `Authorization: Bearer <token>`."
         ),
         generate_unique_id_function=_operation_id,
         openapi_url="/api/v1/openapi.json",
@@ -31,6 +60,17 @@ def create_app() -> FastAPI:
     errors.install(app)
     openapi.install(app)
     app.include_router(api_router)
+    app.include_router(web_auth.router)
+    settings = get_settings()
+    # Double-submit CSRF for cookie-authenticated form posts (hidden field) and htmx (X-CSRFToken header);
+    # requests without cookies or with a bearer token are exempt.
+    app.add_middleware(
+        asgi_csrf,
+        signing_secret=settings.signing_secret(),
+        cookie_secure=bool(settings.cookie_secure),
+        send_csrf_failed=_csrf_failed,
+    )
+    app.add_middleware(RequestIdMiddleware)
     return app
 
 

@@ -1,9 +1,10 @@
 """Configuration from the environment (REHABKART_*) and an optional .env file."""
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +21,41 @@ class Settings(BaseSettings):
     public_catalogue: bool = Field(
         default=True, description="Whether the published catalogue can be read without logging in."
     )
-    max_page_size: int = Field(default=500, ge=1, le=5000)
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs CSRF tokens. Required unless the database is the embedded SQLite default, "
+        "where a random key is generated once into var/secret_key.",
+    )
+    session_idle_minutes: int = Field(default=120, ge=5, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 14)
+    login_max_failures_per_account: int = Field(default=5, ge=1, le=100)
+    login_max_failures_per_client: int = Field(default=20, ge=1, le=1000)
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    cookie_secure: bool | None = Field(
+        default=None, description="Force the Secure cookie flag; by default it follows the request scheme (https)"
+    )
+
+    @field_validator("secret_key")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            secret = value.get_secret_value()
+            if len(secret) < 32 or secret.lower() in {"changethis", "secret", "changeme"}:
+                raise ValueError("REHABKART_SECRET_KEY must be a random string of at least 32 characters")
+        return value
+
+    def signing_secret(self) -> str:
+        """The CSRF signing key: the configured one, or a generated one kept beside the embedded database."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if not self.database_url.startswith("sqlite"):
+            raise RuntimeError("Set REHABKART_SECRET_KEY (a random string of 32+ characters) for this database")
+        path = PROJECT_ROOT / "var" / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
 
 
 @lru_cache

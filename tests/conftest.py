@@ -5,8 +5,10 @@ dropped and rebuilt, so point it at a throwaway database).
 """
 
 import os
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +16,11 @@ from sqlalchemy import create_engine, text
 
 from app import schema
 from app.db import is_sqlite, reset_engines, transaction
-from app.domain import geography, reference, taxonomy
+from app.domain import auth, geography, reference, taxonomy
+from app.models.auth import Role, TokenCreate, TokenScope, UserCreate
+
+os.environ.setdefault("REHABKART_SECRET_KEY", secrets.token_urlsafe(48))
+SYSTEM = auth.system_actor("tests")
 
 # Tables whose rows the reference loader owns; everything else is test data and is wiped per test.
 REFERENCE_TABLES = {"alembic_version", "region", "municipality", "patient_group"}
@@ -37,7 +43,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     reset_engines()
     schema.upgrade(url)
     with transaction() as session:
-        reference.load_reference(session)
+        reference.load_reference(session, SYSTEM)
     yield url
     reset_engines()
 
@@ -75,11 +81,57 @@ def _clean_db(request: pytest.FixtureRequest) -> Iterator[None]:
     geography.invalidate()
 
 
+TokenFactory = Callable[..., str]
+
+
 @pytest.fixture
-def client(database_url: str) -> Iterator[TestClient]:
+def make_token(database_url: str) -> TokenFactory:
+    """A bearer token for a new user with this role, organisations and token scope."""
+    counter = iter(range(1, 10_000))
+
+    def make(
+        role: Role = Role.admin,
+        organisation_ids: list[int] | None = None,
+        scope: TokenScope = TokenScope.read_write,
+        **token: Any,
+    ) -> str:
+        with transaction() as session:
+            user = auth.create_user(
+                session,
+                SYSTEM,
+                UserCreate(
+                    email=f"user{next(counter)}-{secrets.token_hex(3)}@test.example",
+                    name="Test User",
+                    role=role,
+                    organisation_ids=organisation_ids or [],
+                ),
+            )
+            created = auth.create_token(
+                session, SYSTEM, TokenCreate(name="test", scope=scope, user_id=user["id"], **token)
+            )
+        return str(created["token"])
+
+    return make
+
+
+def _client() -> TestClient:
     from app.main import create_app
 
-    with TestClient(create_app()) as test_client:
+    return TestClient(create_app())
+
+
+@pytest.fixture
+def anon(database_url: str) -> Iterator[TestClient]:
+    """A client without credentials."""
+    with _client() as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def client(database_url: str, make_token: TokenFactory) -> Iterator[TestClient]:
+    """A client authenticated as an administrator with a read-write token."""
+    with _client() as test_client:
+        test_client.headers["Authorization"] = f"Bearer {make_token()}"
         yield test_client
 
 

@@ -13,11 +13,14 @@ from app.domain.errors import (
     Conflict,
     DomainError,
     FieldError,
+    Forbidden,
     InvalidInput,
     NotFound,
     PreconditionRequired,
     Rejected,
     StaleVersion,
+    Throttled,
+    Unauthenticated,
 )
 from app.domain.versioning import etag
 
@@ -27,6 +30,9 @@ PROBLEM_BASE = "/problems/"
 
 _DOMAIN: dict[type[DomainError], tuple[int, str, str]] = {
     NotFound: (404, "not-found", "Not found"),
+    Unauthenticated: (401, "unauthenticated", "Authentication required"),
+    Forbidden: (403, "forbidden", "Forbidden"),
+    Throttled: (429, "too-many-attempts", "Too many attempts"),
     Conflict: (409, "conflict", "Conflict"),
     StaleVersion: (412, "stale-version", "The resource has changed"),
     PreconditionRequired: (428, "if-match-required", "If-Match required"),
@@ -95,6 +101,10 @@ async def _domain(request: Request, exc: Exception) -> ProblemJson:
     response = problem(request, status, slug, title, exc.detail, **extra)
     if isinstance(exc, StaleVersion) and exc.current_version:
         response.headers["ETag"] = etag(exc.current_version)
+    if isinstance(exc, Unauthenticated):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="rehabkart"'
+    if isinstance(exc, Throttled):
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
     return response
 
 

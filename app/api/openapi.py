@@ -27,11 +27,14 @@ class Problem(BaseModel):
 
 _DESCRIPTIONS = {
     400: "Bad request: a body that is not JSON, or a cursor this API did not issue",
+    401: "No valid credentials: log in or send `Authorization: Bearer <token>`",
+    403: "Authenticated, but not allowed to do this",
     404: "Not found",
     409: "Conflict with the current state (duplicate key, reference data)",
     412: "If-Match names a version that is no longer current",
     422: "Invalid input; `errors` lists each field",
     428: "If-Match is required for this write",
+    429: "Too many failed attempts; see Retry-After",
 }
 
 ETAG_HEADER = {"ETag": {"description": "The version, for If-Match on the next write", "schema": {"type": "string"}}}
@@ -59,6 +62,16 @@ def install(app: FastAPI) -> None:
             description=app.description,
             routes=app.routes,
         )
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearerToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API token (rk_…) created at POST /api/v1/tokens or with `rehabkart tokens create`",
+            },
+            "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "rehabkart_session"},
+        }
+        # Catalogue reads are public by default; everything else needs one of the two.
+        schema["security"] = [{"bearerToken": []}, {"sessionCookie": []}, {}]
         for path in schema.get("paths", {}).values():
             for operation in path.values():
                 for status, response in operation.get("responses", {}).items():

@@ -14,7 +14,8 @@ from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.domain import geography, organisations, taxonomy
+from app.domain import audit, geography, organisations, taxonomy
+from app.domain.auth import Actor, require_org_write
 from app.domain.codes import code_list
 from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.domain.pagination import decode_cursor, encode_cursor
@@ -256,6 +257,7 @@ def _insert(
 
 def create_service(
     session: Session,
+    actor: Actor,
     data: RehabServiceCreate,
     *,
     source: ServiceSource = ServiceSource.manual,
@@ -263,6 +265,7 @@ def create_service(
 ) -> ServiceDict:
     """Add a service. A duplicate (provider, external_id) is a Conflict."""
     provider = _provider(session, data.provider_id, ("body", "provider_id"))
+    require_org_write(actor, data.provider_id)
     if data.external_id is not None and _by_external_id(session, data.provider_id, data.external_id) is not None:
         raise Conflict(
             f"Provider {data.provider_id} already has a service with external_id '{data.external_id}' "
@@ -270,7 +273,13 @@ def create_service(
         )
     fields = RehabServiceFields.model_validate(data.model_dump(exclude={"provider_id", "external_id"}))
     service_id = _insert(session, provider, fields, data.external_id, source, batch_id)
-    return get_service(session, service_id)
+    return _created(session, actor, service_id, batch_id)
+
+
+def _created(session: Session, actor: Actor, service_id: int, batch_id: int | None) -> ServiceDict:
+    service = get_service(session, service_id)
+    audit.record(session, actor, "create", "rehab_service", service_id, None, service, 1, batch_id)
+    return service
 
 
 def _by_external_id(session: Session, provider_id: int, external_id: str) -> RehabService | None:
@@ -329,12 +338,14 @@ def _validated(values: dict[str, Any]) -> RehabServiceFields:
 
 def _apply(
     session: Session,
+    actor: Actor,
     svc: RehabService,
     fields: RehabServiceFields,
     extra: dict[str, Any],
     source: ServiceSource | None = None,
+    batch_id: int | None = None,
 ) -> bool:
-    """Write `fields` over `svc` if anything differs; True when a new version was written."""
+    """Write `fields` over `svc` if anything differs, with its audit event; True when a version was written."""
     assert svc.id is not None
     provider = _provider(session, svc.provider_id, None)
     new = _resolve(session, fields, provider)
@@ -345,15 +356,23 @@ def _apply(
         return False
     if source is not None:
         changes["source"] = source.value
-    guarded_update(session, RehabService, svc.id, svc.version, changes, "service")
+    before = get_service(session, svc.id) if svc.deleted_at is None else None
+    version = guarded_update(session, RehabService, svc.id, svc.version, changes, "service")
     _write_links(session, svc.id, new, old)
     session.expire(svc)
+    action = "update" if before is not None else "create"
+    audit.record(
+        session, actor, action, "rehab_service", svc.id, before, get_service(session, svc.id), version, batch_id
+    )
     return True
 
 
-def update_service(session: Session, service_id: int, changes: dict[str, Any], if_match: str | None) -> ServiceDict:
+def update_service(
+    session: Session, actor: Actor, service_id: int, changes: dict[str, Any], if_match: str | None
+) -> ServiceDict:
     """Apply a partial update (only the keys present). Needs the current version in `if_match`."""
     svc = _live(session, service_id)
+    require_org_write(actor, svc.provider_id)
     check_version(svc.version, if_match, required=True, what="service")
     cleared = sorted(k for k, v in changes.items() if v is None and k in REQUIRED_ON_UPDATE)
     if cleared:
@@ -368,12 +387,13 @@ def update_service(session: Session, service_id: int, changes: dict[str, Any], i
             if other is not None:
                 raise Conflict(f"Service {other.id} already has external_id '{extra['external_id']}'")
     fields = _validated({**_current_fields(session, svc), **changes})
-    _apply(session, svc, fields, extra)
+    _apply(session, actor, svc, fields, extra)
     return get_service(session, service_id)
 
 
 def upsert_service(
     session: Session,
+    actor: Actor,
     provider_id: int,
     external_id: str,
     fields: RehabServiceFields,
@@ -384,29 +404,34 @@ def upsert_service(
 ) -> tuple[ServiceDict, bool]:
     """Create or replace the provider's service with this external id; (service, created)."""
     provider = _provider(session, provider_id, None)
+    require_org_write(actor, provider_id)
     svc = _by_external_id(session, provider_id, external_id)
     if svc is None:
         if if_match is not None and if_match.strip() != "*":
             raise stale("service", 0)
-        return get_service(session, _insert(session, provider, fields, external_id, source, batch_id)), True
+        service_id = _insert(session, provider, fields, external_id, source, batch_id)
+        return _created(session, actor, service_id, batch_id), True
     assert svc.id is not None
     check_version(svc.version, if_match, required=False, what="service")
     extra: dict[str, Any] = {"deleted_at": None}  # an upsert brings a deleted service back
     if batch_id is not None:
         extra["source_batch_id"] = batch_id
-    _apply(session, svc, fields, extra, source)
+    _apply(session, actor, svc, fields, extra, source, batch_id)
     return get_service(session, svc.id), False
 
 
-def delete_service(session: Session, service_id: int, if_match: str | None) -> None:
+def delete_service(session: Session, actor: Actor, service_id: int, if_match: str | None) -> None:
     """Mark the service deleted (a tombstone, so syncing clients can see it go)."""
     svc = _live(session, service_id)
+    require_org_write(actor, svc.provider_id)
     check_version(svc.version, if_match, required=True, what="service")
-    guarded_update(session, RehabService, service_id, svc.version, {"deleted_at": utcnow()}, "service")
+    before = get_service(session, service_id)
+    version = guarded_update(session, RehabService, service_id, svc.version, {"deleted_at": utcnow()}, "service")
     session.expire(svc)
+    audit.record(session, actor, "delete", "rehab_service", service_id, before, None, version)
 
 
-def refresh_inherited_catchments(session: Session, provider_ids: Sequence[int] | None = None) -> int:
+def refresh_inherited_catchments(session: Session, actor: Actor, provider_ids: Sequence[int] | None = None) -> int:
     """Recompute the catchment of services that inherit it from their provider; returns services changed."""
     stmt = select(_S.c.provider_id).where(_S.c.catchment_inherited.is_(True)).distinct()
     if provider_ids is not None:
@@ -428,10 +453,13 @@ def refresh_inherited_catchments(session: Session, provider_ids: Sequence[int] |
                 ).scalars()
             )
             if have != wanted:
-                _replace_catchment(session, service_id, wanted)
                 svc = session.get(RehabService, service_id)
                 assert svc is not None
-                guarded_update(session, RehabService, service_id, svc.version, {}, "service")
+                version = guarded_update(session, RehabService, service_id, svc.version, {}, "service")
+                _replace_catchment(session, service_id, wanted)
+                session.expire(svc)
+                changes = ({"catchment": have}, {"catchment": wanted})
+                audit.record(session, actor, "update", "rehab_service", service_id, *changes, version)
                 changed += 1
     return changed
 

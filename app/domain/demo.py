@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.domain import catalogue, organisations
+from app.domain.auth import Actor
 from app.models import Municipality, Organisation, Region
 from app.models.organisation import OrganisationCreate
 from app.models.rehab_service import RehabServiceFields, ServiceSource
@@ -22,7 +23,7 @@ class DemoReport:
     unchanged: int = 0
 
 
-def load_demo(session: Session, path: Path = DEMO_FILE) -> DemoReport:
+def load_demo(session: Session, actor: Actor, path: Path = DEMO_FILE) -> DemoReport:
     """Create or refresh the demo services (source "demo"). The caller commits."""
     data = json.loads(path.read_text(encoding="utf-8"))
     providers: dict[str, int] = {}
@@ -30,7 +31,7 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> DemoReport:
         existing = session.exec(select(Organisation).where(Organisation.name == spec["name"])).first()
         if existing is None:
             body = OrganisationCreate.model_validate({k: v for k, v in spec.items() if k != "key"})
-            providers[f"org:{spec['key']}"] = organisations.create_organisation(session, body)["id"]
+            providers[f"org:{spec['key']}"] = organisations.create_organisation(session, actor, body)["id"]
         else:
             assert existing.id is not None
             providers[f"org:{spec['key']}"] = existing.id
@@ -43,6 +44,7 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> DemoReport:
         before = catalogue.find_version(session, provider_id, spec["id"])
         service, created = catalogue.upsert_service(
             session,
+            actor,
             provider_id,
             spec["id"],
             RehabServiceFields.model_validate(values),

@@ -60,3 +60,19 @@ class Rejected(DomainError):
 
     def __post_init__(self) -> None:
         super().__init__(f"{len(self.row_errors)} row(s) have errors; nothing was written")
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials were given where they are needed."""
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this."""
+
+
+class Throttled(DomainError):
+    """Too many failed attempts; try again later."""
+
+    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds

@@ -5,7 +5,8 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from app.domain import geography
+from app.domain import audit, geography
+from app.domain.auth import Actor, require_admin, require_org_write
 from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.domain.pagination import decode_cursor, encode_cursor
 from app.domain.text import fold, like_pattern
@@ -121,7 +122,8 @@ def _set_catchment(session: Session, org_id: int, numbers: list[str]) -> None:
     session.flush()
 
 
-def create_organisation(session: Session, data: OrganisationCreate) -> dict[str, Any]:
+def create_organisation(session: Session, actor: Actor, data: OrganisationCreate) -> dict[str, Any]:
+    require_admin(actor)
     values = _validate_links(session, data.model_dump())
     org = Organisation(**values, search_text=fold(data.name, data.orgnr or ""))
     session.add(org)
@@ -129,18 +131,21 @@ def create_organisation(session: Session, data: OrganisationCreate) -> dict[str,
     assert org.id is not None
     if data.catchment:
         _set_catchment(session, org.id, data.catchment)
-    return read_organisation(session, org.id)
+    result = read_organisation(session, org.id)
+    audit.record(session, actor, "create", "organisation", org.id, None, result, 1)
+    return result
 
 
 def update_organisation(
-    session: Session, organisation_id: int, data: OrganisationUpdate, if_match: str | None
+    session: Session, actor: Actor, organisation_id: int, data: OrganisationUpdate, if_match: str | None
 ) -> dict[str, Any]:
     from app.domain import catalogue  # the catalogue depends on organisations, not the other way
 
     org = get_organisation(session, organisation_id)
-    check_version(org.version, if_match, required=True, what="organisation")
+    require_org_write(actor, organisation_id)
     if org.reference_key is not None:
         raise Conflict("This organisation is reference data: it is maintained by `rehabkart reference load`")
+    check_version(org.version, if_match, required=True, what="organisation")
     changes = data.model_dump(exclude_unset=True)
     if "name" in changes and changes["name"] is None:
         raise InvalidInput("Name is required", [FieldError(("body", "name"), "may not be null")])
@@ -156,10 +161,13 @@ def update_organisation(
     column_changes["search_text"] = fold(
         column_changes.get("name", org.name), column_changes.get("orgnr", org.orgnr) or ""
     )
-    guarded_update(session, Organisation, organisation_id, org.version, column_changes, "organisation")
+    before = read_organisation(session, organisation_id)
+    version = guarded_update(session, Organisation, organisation_id, org.version, column_changes, "organisation")
+    session.expire(org)
     if catchment_changed:
         _set_catchment(session, organisation_id, catchment or [])
         if current_catchment != default_catchment(session, org):
-            catalogue.refresh_inherited_catchments(session, [organisation_id])
-    session.expire(org)
-    return read_organisation(session, organisation_id)
+            catalogue.refresh_inherited_catchments(session, actor, [organisation_id])
+    after = read_organisation(session, organisation_id)
+    audit.record(session, actor, "update", "organisation", organisation_id, before, after, version)
+    return after

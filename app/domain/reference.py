@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.domain import catalogue
+from app.domain import audit, catalogue
+from app.domain.auth import Actor
 from app.domain.text import fold
+from app.domain.versioning import guarded_update
 from app.models import Catchment, Municipality, Organisation, PatientGroup, Region, Tracked
 from app.models.organisation import OrganisationKind
 from app.models.types import utcnow
@@ -47,26 +49,36 @@ def read_csv(name: str, directory: Path = REFERENCE_DIR) -> list[dict[str, str]]
         return list(csv.DictReader(handle))
 
 
-def _sync(session: Session, model: type[Tracked], key: str, rows: Iterable[dict[str, Any]]) -> Counts:
-    """Create or update `model` rows matched on `key`; touch nothing that is already equal."""
+def _sync(session: Session, actor: Actor, model: type[Tracked], key: str, rows: Iterable[dict[str, Any]]) -> Counts:
+    """Create or update `model` rows matched on `key`, with audit events; touch nothing already equal."""
     counts = Counts()
     existing = {getattr(obj, key): obj for obj in session.exec(select(model)).all()}
+    written: list[tuple[Tracked, dict[str, Any] | None]] = []
     for row in rows:
         obj = existing.get(row[key])
         if obj is None:
-            session.add(model(**row))
+            obj = model(**row)
+            session.add(obj)
+            written.append((obj, None))
             counts.created += 1
             continue
         changed = {k: v for k, v in row.items() if getattr(obj, k) != v}
         if changed:
+            before = obj.model_dump()
             for k, v in changed.items():
                 setattr(obj, k, v)
             obj.version += 1
             obj.updated_at = utcnow()
+            written.append((obj, before))
             counts.updated += 1
         else:
             counts.unchanged += 1
     session.flush()
+    table = str(model.__tablename__)
+    for obj, previous in written:
+        entity_id = getattr(obj, "id", None) or getattr(obj, key)
+        action = "create" if previous is None else "update"
+        audit.record(session, actor, action, table, entity_id, previous, obj.model_dump(), obj.version)
     return counts
 
 
@@ -77,10 +89,12 @@ def _region_rows() -> list[dict[str, Any]]:
     ]
 
 
-def load_reference(session: Session) -> ReferenceReport:
+def load_reference(session: Session, actor: Actor) -> ReferenceReport:
     """Bring the reference tables in line with the shipped files. The caller commits."""
     report = ReferenceReport()
-    report.tables["region"] = _sync(session, Region, "code", _region_rows())
+    # Organisations created by this run are announced by their create event; only older ones get bumped.
+    preexisting = set(session.exec(select(Organisation.id)).all())
+    report.tables["region"] = _sync(session, actor, Region, "code", _region_rows())
     regions = {r.code: r for r in session.exec(select(Region)).all()}
     region_by_orgnr = {r.orgnr: r for r in regions.values()}
 
@@ -88,6 +102,7 @@ def load_reference(session: Session) -> ReferenceReport:
     region_of_municipality = {r["kommunenummer"]: region_by_orgnr[r["rhf_orgnr"]].id for r in catchment_rows}
     report.tables["municipality"] = _sync(
         session,
+        actor,
         Municipality,
         "number",
         (
@@ -108,7 +123,7 @@ def load_reference(session: Session) -> ReferenceReport:
     org_by_key: dict[str, Organisation] = {}
 
     def sync_orgs(rows: Sequence[dict[str, Any]]) -> None:
-        counts = _sync(session, Organisation, "reference_key", rows)
+        counts = _sync(session, actor, Organisation, "reference_key", rows)
         for name in ("created", "updated", "unchanged"):
             setattr(org_counts, name, getattr(org_counts, name) + getattr(counts, name))
         keys = [r["reference_key"] for r in rows]
@@ -193,11 +208,13 @@ def load_reference(session: Session) -> ReferenceReport:
         if b["kommunenummer"] in split:
             prefix = "hf" if b["provider_type"] == "HF" else "privat"
             wanted.add((_id(org_by_key[f"{prefix}:{b['provider_id']}"]), b["kommunenummer"], b["bydel_code"]))
-    report.tables["catchment"] = _sync_catchments(session, wanted, {_id(o) for o in org_by_key.values()})
+    report.tables["catchment"] = _sync_catchments(
+        session, actor, wanted, {_id(o) for o in org_by_key.values()}, preexisting
+    )
 
-    report.tables["patient_group"] = _load_patient_groups(session)
+    report.tables["patient_group"] = _load_patient_groups(session, actor)
     if report.tables["catchment"].changed:
-        catalogue.refresh_inherited_catchments(session)
+        catalogue.refresh_inherited_catchments(session, actor)
     return report
 
 
@@ -206,7 +223,14 @@ def _id(obj: Organisation) -> int:
     return obj.id
 
 
-def _sync_catchments(session: Session, wanted: set[tuple[int, str, str]], owners: set[int]) -> Counts:
+def _sync_catchments(
+    session: Session,
+    actor: Actor,
+    wanted: set[tuple[int, str, str]],
+    owners: set[int],
+    preexisting: set[int | None],
+) -> Counts:
+    """Bring catchment rows in line; each organisation whose catchment changed gets a new version."""
     counts = Counts()
     current = {
         (c.organisation_id, c.municipality_number, c.district_code): c
@@ -221,10 +245,21 @@ def _sync_catchments(session: Session, wanted: set[tuple[int, str, str]], owners
         counts.deleted += 1
     counts.unchanged = len(wanted & current.keys())
     session.flush()
+    touched = {key[0] for key in wanted ^ current.keys()} & {i for i in preexisting if i is not None}
+    for org_id in sorted(touched):
+        before = sorted({f"{m}{'/' + d if d else ''}" for o, m, d in current if o == org_id})
+        after = sorted({f"{m}{'/' + d if d else ''}" for o, m, d in wanted if o == org_id})
+        org = session.get(Organisation, org_id)
+        assert org is not None
+        version = guarded_update(session, Organisation, org_id, org.version, {}, "organisation")
+        session.expire(org)
+        audit.record(
+            session, actor, "update", "organisation", org_id, {"catchment": before}, {"catchment": after}, version
+        )
     return counts
 
 
-def _load_patient_groups(session: Session) -> Counts:
+def _load_patient_groups(session: Session, actor: Actor) -> Counts:
     """Sync the taxonomy one depth at a time, so every parent exists before its children."""
     rows = read_csv("patient_groups.csv")
     total = Counts()
@@ -236,6 +271,7 @@ def _load_patient_groups(session: Session) -> Counts:
         ids = {g.code: g.id for g in session.exec(select(PatientGroup)).all()}
         counts = _sync(
             session,
+            actor,
             PatientGroup,
             "code",
             (

@@ -1,5 +1,7 @@
 """SQLModel tables and API schemas; importing this package registers every table on the metadata."""
 
+from app.models.audit import AuditEvent
+from app.models.auth import ApiToken, LoginFailure, User, UserOrganisation, UserSession
 from app.models.base import Tracked
 from app.models.geography import Municipality, Region
 from app.models.organisation import Catchment, Organisation
@@ -12,6 +14,12 @@ from app.models.rehab_service import (
 )
 
 __all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "LoginFailure",
+    "User",
+    "UserOrganisation",
+    "UserSession",
     "Catchment",
     "Municipality",
     "Organisation",

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from app.api.deps import Cursor, IdPath, IfMatch, Limit, ReadSessionDep, SearchText, SessionDep
+from app.api.deps import CatalogueReader, Cursor, IdPath, IfMatch, Limit, ReadSessionDep, SearchText, SessionDep, Writer
 from app.api.openapi import problems, with_etag
 from app.api.responses import Json, page
 from app.domain import organisations
@@ -27,9 +27,10 @@ def _one(org: dict[str, object], status_code: int = 200) -> Json:
     return Json(org, status_code=status_code, headers=headers)
 
 
-@router.get("", response_model=OrganisationPage, responses=problems())
+@router.get("", response_model=OrganisationPage, responses=problems(401))
 async def list_organisations(
     session: ReadSessionDep,
+    _reader: CatalogueReader,
     kind: Annotated[list[OrganisationKind] | None, Query(max_length=8)] = None,
     region: Annotated[str | None, Query(pattern=r"^[A-Z]{2,4}$", description="Region code, e.g. HSO")] = None,
     q: SearchText = None,
@@ -43,27 +44,30 @@ async def list_organisations(
     return page(items, next_cursor)
 
 
-@router.get("/{organisation_id}", response_model=OrganisationRead, responses={**with_etag(), **problems(404)})
-async def get_organisation(session: ReadSessionDep, organisation_id: IdPath) -> Json:
+@router.get("/{organisation_id}", response_model=OrganisationRead, responses={**with_etag(), **problems(401, 404)})
+async def get_organisation(session: ReadSessionDep, _reader: CatalogueReader, organisation_id: IdPath) -> Json:
     """Get one organisation with its catchment."""
     return _one(organisations.read_organisation(session, organisation_id))
 
 
 @router.post(
-    "", response_model=OrganisationRead, status_code=201, responses={**with_etag(201, "Created"), **problems(409)}
+    "",
+    response_model=OrganisationRead,
+    status_code=201,
+    responses={**with_etag(201, "Created"), **problems(401, 403, 409)},
 )
-def create_organisation(session: SessionDep, body: OrganisationCreate) -> Json:
-    """Create an organisation of a kind that is not reference data (private institution, …)."""
-    return _one(organisations.create_organisation(session, body), 201)
+def create_organisation(session: SessionDep, actor: Writer, body: OrganisationCreate) -> Json:
+    """Create an organisation of a kind that is not reference data (private institution, …); admins only."""
+    return _one(organisations.create_organisation(session, actor, body), 201)
 
 
 @router.patch(
     "/{organisation_id}",
     response_model=OrganisationRead,
-    responses={**with_etag(), **problems(404, 409, 412, 428)},
+    responses={**with_etag(), **problems(401, 403, 404, 409, 412, 428)},
 )
 def update_organisation(
-    session: SessionDep, organisation_id: IdPath, body: OrganisationUpdate, if_match: IfMatch = None
+    session: SessionDep, actor: Writer, organisation_id: IdPath, body: OrganisationUpdate, if_match: IfMatch = None
 ) -> Json:
     """Change an organisation; send If-Match with its ETag. Reference data cannot be changed here."""
-    return _one(organisations.update_organisation(session, organisation_id, body, if_match))
+    return _one(organisations.update_organisation(session, actor, organisation_id, body, if_match))

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from app.api.deps import Cursor, ReadSessionDep, SearchText
+from app.api.deps import CatalogueReader, Cursor, ReadSessionDep, SearchText
 from app.api.openapi import problems
 from app.api.responses import Json, page
 from app.domain import geography, taxonomy
@@ -30,9 +30,10 @@ class PatientGroupPage(BaseModel):
     next_cursor: str | None
 
 
-@router.get("/municipalities", response_model=MunicipalityPage, responses=problems())
+@router.get("/municipalities", response_model=MunicipalityPage, responses=problems(401))
 async def list_municipalities(
     session: ReadSessionDep,
+    _reader: CatalogueReader,
     q: SearchText = None,
     county: Annotated[str | None, Query(pattern=r"^[0-9]{2}$", description="2-digit county number")] = None,
     region: Annotated[str | None, Query(pattern=r"^[A-Z]{2,4}$", description="Region code, e.g. HV")] = None,
@@ -46,13 +47,13 @@ async def list_municipalities(
     return page(items, next_cursor)
 
 
-@router.get("/regions", response_model=RegionPage)
-async def list_regions(session: ReadSessionDep) -> Json:
+@router.get("/regions", response_model=RegionPage, responses=problems(401))
+async def list_regions(session: ReadSessionDep, _reader: CatalogueReader) -> Json:
     """List the four regional health authorities (RHF)."""
     return page(geography.list_regions(session), None)
 
 
-@router.get("/patient-groups", response_model=PatientGroupPage)
-async def list_patient_groups(session: ReadSessionDep) -> Json:
+@router.get("/patient-groups", response_model=PatientGroupPage, responses=problems(401))
+async def list_patient_groups(session: ReadSessionDep, _reader: CatalogueReader) -> Json:
     """List the patient-group taxonomy, parents before children."""
     return page(taxonomy.list_patient_groups(session), None)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import AfterValidator
 
-from app.api.deps import Cursor, IdPath, IfMatch, ReadSessionDep, SearchText, SessionDep
+from app.api.deps import CatalogueReader, Cursor, IdPath, IfMatch, ReadSessionDep, SearchText, SessionDep, Writer
 from app.api.openapi import ETAG_HEADER, problems, with_etag
 from app.api.responses import Json, page
 from app.domain import catalogue
@@ -39,9 +39,10 @@ def _bounded(value: datetime) -> datetime:
     return value
 
 
-@router.get("", response_model=RehabServicePage, responses=problems())
+@router.get("", response_model=RehabServicePage, responses=problems(401))
 async def list_rehab_services(
     session: ReadSessionDep,
+    _reader: CatalogueReader,
     municipality: Annotated[
         str | None,
         Query(pattern=r"^[0-9]{4}$", description="Services whose catchment includes this municipality"),
@@ -78,34 +79,40 @@ async def list_rehab_services(
     return page(items, next_cursor)
 
 
-@router.get("/{service_id}", response_model=RehabServiceRead, responses={**with_etag(), **problems(404)})
-async def get_rehab_service(session: ReadSessionDep, service_id: IdPath) -> Json:
+@router.get("/{service_id}", response_model=RehabServiceRead, responses={**with_etag(), **problems(401, 404)})
+async def get_rehab_service(session: ReadSessionDep, _reader: CatalogueReader, service_id: IdPath) -> Json:
     """Get one service; its ETag is the version to send back in If-Match."""
     return _one(catalogue.get_service(session, service_id))
 
 
 @router.post(
-    "", response_model=RehabServiceRead, status_code=201, responses={**with_etag(201, "Created"), **problems(409)}
+    "",
+    response_model=RehabServiceRead,
+    status_code=201,
+    responses={**with_etag(201, "Created"), **problems(401, 403, 409)},
 )
-def create_rehab_service(session: SessionDep, body: RehabServiceCreate) -> Json:
+def create_rehab_service(session: SessionDep, actor: Writer, body: RehabServiceCreate) -> Json:
     """Create a service. A provider's external_id may be used only once (409)."""
-    return _one(catalogue.create_service(session, body), 201)
+    return _one(catalogue.create_service(session, actor, body), 201)
 
 
 @router.patch(
-    "/{service_id}", response_model=RehabServiceRead, responses={**with_etag(), **problems(404, 409, 412, 428)}
+    "/{service_id}",
+    response_model=RehabServiceRead,
+    responses={**with_etag(), **problems(401, 403, 404, 409, 412, 428)},
 )
 def update_rehab_service(
-    session: SessionDep, service_id: IdPath, body: RehabServiceUpdate, if_match: IfMatch = None
+    session: SessionDep, actor: Writer, service_id: IdPath, body: RehabServiceUpdate, if_match: IfMatch = None
 ) -> Json:
     """Change some fields of a service; needs If-Match (428 without, 412 when stale)."""
-    return _one(catalogue.update_service(session, service_id, body.model_dump(exclude_unset=True), if_match))
+    changes = body.model_dump(exclude_unset=True)
+    return _one(catalogue.update_service(session, actor, service_id, changes, if_match))
 
 
-@router.delete("/{service_id}", status_code=204, responses=problems(404, 412, 428))
-def delete_rehab_service(session: SessionDep, service_id: IdPath, if_match: IfMatch = None) -> Response:
+@router.delete("/{service_id}", status_code=204, responses=problems(401, 403, 404, 412, 428))
+def delete_rehab_service(session: SessionDep, actor: Writer, service_id: IdPath, if_match: IfMatch = None) -> Response:
     """Delete a service (kept as a tombstone for syncing clients); needs If-Match."""
-    catalogue.delete_service(session, service_id, if_match)
+    catalogue.delete_service(session, actor, service_id, if_match)
     return Response(status_code=204)
 
 
@@ -115,11 +122,12 @@ def delete_rehab_service(session: SessionDep, service_id: IdPath, if_match: IfMa
     responses={
         **with_etag(200, "Replaced (or unchanged)"),
         201: {"model": RehabServiceRead, "description": "Created", "headers": ETAG_HEADER},
-        **problems(404, 409, 412),
+        **problems(401, 403, 404, 409, 412),
     },
 )
 def upsert_rehab_service(
     session: SessionDep,
+    actor: Writer,
     provider_id: IdPath,
     external_id: Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]+$")],
     body: RehabServiceUpsert,
@@ -127,6 +135,6 @@ def upsert_rehab_service(
 ) -> Json:
     """Create or replace a service by the provider's own key; repeating the same body changes nothing."""
     service, created = catalogue.upsert_service(
-        session, provider_id, external_id.strip(), body, if_match, source=ServiceSource.integration
+        session, actor, provider_id, external_id.strip(), body, if_match, source=ServiceSource.integration
     )
     return _one(service, 201 if created else 200)

@@ -1,0 +1,144 @@
+"""The audit trail and the change feed.
+
+Every write records an event in its own transaction. Writers are serialised (SQLite: BEGIN IMMEDIATE;
+PostgreSQL: a transaction-level advisory lock taken by app.db.transaction), so event ids are handed
+out in commit order and the change feed can page by id without ever skipping a late commit.
+"""
+
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.domain.errors import Forbidden
+from app.domain.pagination import decode_cursor, encode_cursor
+from app.models.audit import AuditEvent, AuditEventRead
+from app.models.base import shaped
+from app.models.types import utcnow
+
+if TYPE_CHECKING:
+    from app.domain.auth import Actor
+
+# Entities an integrator can follow in the change feed, and where to fetch them.
+FEED_URLS = {"rehab_service": "/api/v1/rehab-services/{}", "organisation": "/api/v1/organisations/{}"}
+# Bookkeeping fields that change with every write and say nothing about what changed.
+_IGNORED = {"version", "updated_at", "created_at"}
+# Never written to the trail, whatever the caller passes.
+_SECRET = {"password", "password_hash", "token", "token_hash"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    """{field: [before, after]} for the fields that differ."""
+    old, new = before or {}, after or {}
+    out = {}
+    for key in sorted(set(old) | set(new)):
+        if key in _IGNORED or key in _SECRET:
+            continue
+        a, b = _plain(old.get(key)), _plain(new.get(key))
+        if a != b:
+            out[key] = [a, b]
+    return out
+
+
+def record(
+    session: Session,
+    actor: "Actor",
+    action: str,
+    entity_type: str,
+    entity_id: int | str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    version: int | None,
+    batch_id: int | None = None,
+) -> None:
+    """Add an audit event for a write to the current transaction."""
+    session.add(
+        AuditEvent(
+            at=utcnow(),
+            actor_kind=actor.kind,
+            actor_user_id=actor.user_id,
+            actor_token_id=actor.token_id,
+            actor_label=actor.label[:300],
+            action=action,
+            entity_type=entity_type,
+            entity_id=str(entity_id),
+            entity_version=version,
+            changes=diff(before, after),
+            request_id=actor.request_id,
+            batch_id=batch_id,
+        )
+    )
+    session.flush()
+
+
+def list_events(
+    session: Session,
+    actor: "Actor",
+    *,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    actor_user_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    if not actor.reads_as_admin:
+        raise Forbidden("Only an administrator may read the audit trail")
+    stmt = select(AuditEvent).order_by(col(AuditEvent.id).desc())
+    if cursor:
+        stmt = stmt.where(col(AuditEvent.id) < decode_cursor(cursor, int))
+    if entity_type:
+        stmt = stmt.where(col(AuditEvent.entity_type) == entity_type)
+    if entity_id:
+        stmt = stmt.where(col(AuditEvent.entity_id) == entity_id)
+    if actor_user_id is not None:
+        stmt = stmt.where(col(AuditEvent.actor_user_id) == actor_user_id)
+    if since is not None:
+        stmt = stmt.where(col(AuditEvent.at) >= since)
+    if until is not None:
+        stmt = stmt.where(col(AuditEvent.at) < until)
+    rows = list(session.execute(stmt.limit(limit + 1)).scalars())
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1].id or 0) if len(rows) > limit else None
+    return [shaped(e.model_dump(), AuditEventRead) for e in page], next_cursor
+
+
+def list_changes(session: Session, *, since: str | None, limit: int) -> tuple[list[dict[str, Any]], str]:
+    """Catalogue changes after the cursor, oldest first, and the cursor to continue from."""
+    after = decode_cursor(since, int) if since else 0
+    stmt = (
+        select(AuditEvent)
+        .where(col(AuditEvent.id) > after, col(AuditEvent.entity_type).in_(list(FEED_URLS)))
+        .order_by(col(AuditEvent.id))
+        .limit(limit)
+    )
+    events = list(session.execute(stmt).scalars())
+    items = [
+        {
+            "seq": e.id,
+            "at": e.at,
+            "action": e.action,
+            "entity_type": e.entity_type,
+            "entity_id": e.entity_id,
+            "version": e.entity_version,
+            "url": FEED_URLS[e.entity_type].format(e.entity_id),
+        }
+        for e in events
+    ]
+    last = events[-1].id if events else after
+    return items, encode_cursor(last or 0)

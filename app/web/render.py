@@ -1,0 +1,46 @@
+"""Rendering: one template serves the full page and, on HX-Request, just its content block."""
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2_fragments import render_block
+
+from app.models.types import as_utc
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+# Strings are marked with _() / {% trans %}; bokmål is the source language until catalogues exist.
+env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+
+
+def _date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return as_utc(value).strftime("%d.%m.%Y %H:%M")
+    return value.strftime("%d.%m.%Y")
+
+
+env.filters["dato"] = _date
+
+
+def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    """The full page, or only its `content` block when htmx asks."""
+    csrf = request.scope.get("csrftoken")
+    values = {"request": request, "csrf_token": csrf() if callable(csrf) else "", **context}
+    if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
+        html = render_block(env, template, "content", values)
+    else:
+        html = env.get_template(template).render(values)
+    return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})

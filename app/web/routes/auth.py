@@ -1,0 +1,91 @@
+"""Login and logout pages."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.api.deps import SESSION_COOKIE, ReadSessionDep, SessionDep, resolve_actor
+from app.domain import auth
+from app.domain.auth import Actor
+from app.domain.errors import Throttled
+from app.settings import get_settings
+from app.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(value: str | None) -> str:
+    """Only local paths: never redirect a fresh login to another site."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+async def _page_actor(request: Request, session: ReadSessionDep) -> Actor:
+    return resolve_actor(session, request, separate_touch=True)
+
+
+PageActor = Annotated[Actor, Depends(_page_actor)]
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, actor: PageActor) -> HTMLResponse:
+    return render(request, "home.html", {"actor": actor})
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request, actor: PageActor, next: str | None = None) -> HTMLResponse:
+    return render(request, "auth/login.html", {"actor": actor, "next": _safe_next(next), "email": "", "error": None})
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    client = request.client.host if request.client else "unknown"
+    context = {"actor": auth.ANONYMOUS, "next": _safe_next(next), "email": email}
+    try:
+        user = auth.authenticate(session, email, password, client)
+    except auth.LoginFailed:
+        # Handled, not raised: the request's transaction commits the failure, which counts for throttling.
+        return render(request, "auth/login.html", {**context, "error": "Feil e-post eller passord."}, 422)
+    except Throttled as exc:
+        minutes = max(1, exc.retry_after_seconds // 60)
+        message = f"For mange mislykkede forsøk. Vent {minutes} minutt(er) og prøv igjen."
+        response = render(request, "auth/login.html", {**context, "error": message}, 429)
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        auth.end_session(session, old)
+    secret = auth.start_session(session, user)
+    redirect = RedirectResponse(_safe_next(next), status_code=303)
+    settings = get_settings()
+    secure = settings.cookie_secure if settings.cookie_secure is not None else request.url.scheme == "https"
+    redirect.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=settings.session_absolute_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+    if request.headers.get("HX-Request") == "true":
+        redirect.headers["HX-Redirect"] = _safe_next(next)
+    return redirect
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep) -> RedirectResponse:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        auth.end_session(session, secret)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
