@@ -416,6 +416,8 @@ def list_tokens(session: Session, actor: Actor, user_id: int | None = None) -> l
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> dict[str, Any]:
+    if actor.scope == TokenScope.read:
+        raise Forbidden("A read-only token cannot revoke tokens")
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.user_id and not actor.is_admin):
         raise NotFound(f"No token with id {token_id}")

@@ -1,0 +1,186 @@
+"""The authorisation matrix: every write route × every kind of caller, generated from the app's routes.
+
+A refused request must leave the database exactly as it was. A new write route without an entry here
+fails `test_matrix_covers_every_write_route`.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from app.db import transaction
+from app.domain import auth
+from app.main import create_app
+from app.models.auth import ApiToken, Role, TokenCreate, TokenScope, UserCreate
+from app.models.types import utcnow
+from tests.conftest import SYSTEM, TokenFactory
+from tests.factories import create_organisation, create_service, service_body
+
+PRINCIPALS = (
+    "anonymous",
+    "viewer",
+    "editor_other",
+    "editor_owner",
+    "admin",
+    "read_token",
+    "revoked_token",
+    "expired_token",
+)
+REFUSED_TOKENS = {"anonymous": 401, "revoked_token": 401, "expired_token": 401}
+
+
+def row(admin: int, owner: int, *, viewer: int = 403, other: int = 403, read: int = 403) -> dict[str, int]:
+    return {
+        **REFUSED_TOKENS,
+        "viewer": viewer,
+        "editor_other": other,
+        "editor_owner": owner,
+        "admin": admin,
+        "read_token": read,
+    }
+
+
+EXPECTED: dict[tuple[str, str], dict[str, int]] = {
+    ("POST", "/api/v1/organisations"): row(201, 403),
+    ("PATCH", "/api/v1/organisations/{organisation_id}"): row(200, 200),
+    ("POST", "/api/v1/rehab-services"): row(201, 201),
+    ("PATCH", "/api/v1/rehab-services/{service_id}"): row(200, 200),
+    ("DELETE", "/api/v1/rehab-services/{service_id}"): row(204, 204),
+    ("PUT", "/api/v1/rehab-services/by-external-id/{provider_id}/{external_id}"): row(201, 201),
+    # Tokens are made by people who log in, never by other tokens.
+    ("POST", "/api/v1/tokens"): row(403, 403),
+    # The target token belongs to the viewer; others are told it does not exist.
+    ("DELETE", "/api/v1/tokens/{token_id}"): row(200, 404, viewer=200, other=404),
+    ("POST", "/api/v1/users"): row(201, 403),
+    ("PATCH", "/api/v1/users/{user_id}"): row(200, 403),
+}
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def test_matrix_covers_every_write_route() -> None:
+    # The API's routes as the app itself publishes them (the pages' login/logout are tested for CSRF).
+    routes = {
+        (method.upper(), path)
+        for path, operations in create_app().openapi()["paths"].items()
+        for method in operations
+        if method.upper() in WRITE_METHODS
+    }
+    assert routes == set(EXPECTED), "add the new write route to EXPECTED with its status per principal"
+
+
+@dataclass
+class World:
+    headers: dict[str, dict[str, str]]
+    owner_org: int
+    service_id: int
+    viewer_user: int
+    viewer_spare_token: int
+
+
+@pytest.fixture
+def world(client: TestClient, make_token: TokenFactory) -> World:
+    owner = create_organisation(client, name="Eier AS")
+    other = create_organisation(client, name="Annen AS")
+    service = create_service(client, owner["id"])
+
+    def bearer(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    with transaction() as session:
+        viewer = auth.create_user(session, SYSTEM, UserCreate(email="viewer@test.example", name="V"))
+        viewer_token = auth.create_token(
+            session, SYSTEM, TokenCreate(name="main", scope=TokenScope.read_write, user_id=viewer["id"])
+        )
+        spare = auth.create_token(session, SYSTEM, TokenCreate(name="spare", user_id=viewer["id"]))
+    revoked = make_token()
+    expired = make_token()
+    with transaction() as session:
+        auth.revoke_token(session, SYSTEM, auth.resolve_token(session, revoked).actor.token_id)  # type: ignore[union-attr,arg-type]
+        session.execute(
+            ApiToken.__table__.update()  # type: ignore[attr-defined]
+            .where(ApiToken.__table__.c.token_hash == hashlib.sha256(expired.encode()).hexdigest())  # type: ignore[attr-defined]
+            .values(expires_at=utcnow() - timedelta(minutes=1))
+        )
+    return World(
+        headers={
+            "anonymous": {},
+            "viewer": bearer(viewer_token["token"]),
+            "editor_other": bearer(make_token(Role.editor, [other["id"]])),
+            "editor_owner": bearer(make_token(Role.editor, [owner["id"]])),
+            "admin": bearer(make_token(Role.admin)),
+            "read_token": bearer(make_token(Role.admin, scope=TokenScope.read)),
+            "revoked_token": bearer(revoked),
+            "expired_token": bearer(expired),
+        },
+        owner_org=owner["id"],
+        service_id=service["id"],
+        viewer_user=viewer["id"],
+        viewer_spare_token=spare["id"],
+    )
+
+
+def request_for(route: tuple[str, str], w: World) -> tuple[str, dict[str, Any] | None, dict[str, str]]:
+    _method, path = route
+    if_match = {"If-Match": '"1"'}
+    upsert = {k: v for k, v in service_body(w.owner_org).items() if k != "provider_id"}
+    table: dict[tuple[str, str], tuple[str, dict[str, Any] | None, dict[str, str]]] = {
+        ("POST", "/api/v1/organisations"): (path, {"kind": "other", "name": "Ny"}, {}),
+        ("PATCH", "/api/v1/organisations/{organisation_id}"): (
+            f"/api/v1/organisations/{w.owner_org}",
+            {"name": "Nytt navn"},
+            if_match,
+        ),
+        ("POST", "/api/v1/rehab-services"): (path, service_body(w.owner_org), {}),
+        ("PATCH", "/api/v1/rehab-services/{service_id}"): (
+            f"/api/v1/rehab-services/{w.service_id}",
+            {"waiting_time_days": 5},
+            if_match,
+        ),
+        ("DELETE", "/api/v1/rehab-services/{service_id}"): (f"/api/v1/rehab-services/{w.service_id}", None, if_match),
+        ("PUT", "/api/v1/rehab-services/by-external-id/{provider_id}/{external_id}"): (
+            f"/api/v1/rehab-services/by-external-id/{w.owner_org}/ext-1",
+            upsert,
+            {},
+        ),
+        ("POST", "/api/v1/tokens"): (path, {"name": "ny"}, {}),
+        ("DELETE", "/api/v1/tokens/{token_id}"): (f"/api/v1/tokens/{w.viewer_spare_token}", None, {}),
+        ("POST", "/api/v1/users"): (path, {"email": "ny@test.example", "name": "Ny", "role": "viewer"}, {}),
+        ("PATCH", "/api/v1/users/{user_id}"): (f"/api/v1/users/{w.viewer_user}", {"name": "Nytt navn"}, {}),
+    }
+    return table[route]
+
+
+# Bookkeeping that a refused request may touch (a token's last use); everything else must stay the same.
+VOLATILE = {("api_token", "last_used_at"), ("user_session", "last_seen_at")}
+
+
+def fingerprint() -> str:
+    digest = hashlib.sha256()
+    with transaction() as session:
+        for table in SQLModel.metadata.sorted_tables:
+            columns = [c.name for c in table.columns if (table.name, c.name) not in VOLATILE]
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            for values in session.execute(text(f'SELECT {quoted} FROM "{table.name}" ORDER BY 1')):
+                digest.update(repr((table.name, tuple(values))).encode())
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("route", list(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
+def test_write_authorisation(route: tuple[str, str], principal: str, world: World, anon: TestClient) -> None:
+    url, body, headers = request_for(route, world)
+    before = fingerprint()
+    response = anon.request(route[0], url, json=body, headers={**headers, **world.headers[principal]})
+    expected = EXPECTED[route][principal]
+    assert response.status_code == expected, response.text
+    if expected >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert fingerprint() == before, "a refused request changed the database"
+    if expected == 401:
+        assert response.headers["www-authenticate"].startswith("Bearer")
