@@ -20,13 +20,18 @@ $(DEV_STAMP): requirements-dev.lock $(RUNTIME_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	touch $@
 
+# The CDN assets at the pinned versions, for the browser tests (which never reach the CDN).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund && touch $@; \
+	else echo "npm not found: browser tests will be skipped"; fi
+
 ## run: set up (migrate, reference data, demo data on a new embedded DB) and serve on http://127.0.0.1:8000
 run: $(RUNTIME_STAMP)
 	$(BIN)/rehabkart setup
 	$(BIN)/rehabkart serve --host $(HOST) --port $(PORT)
 
 ## test: the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) node_modules/.installed
 	$(BIN)/pytest
 
 lint: $(DEV_STAMP)

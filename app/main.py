@@ -5,14 +5,16 @@ from typing import Any
 from asgi_csrf import asgi_csrf  # type: ignore[import-untyped]
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope, Send
 
 from app import __doc__ as summary
 from app.api import errors, openapi
 from app.api.responses import dumps
 from app.api.router import api_router
-from app.middleware import RequestIdMiddleware
+from app.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.settings import get_settings
+from app.web.render import STATIC
 from app.web.routes import auth as web_auth
 
 
@@ -70,7 +72,13 @@ def create_app() -> FastAPI:
         cookie_secure=bool(settings.cookie_secure),
         send_csrf_failed=_csrf_failed,
     )
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        script_sources=[settings.htmx_url],
+        style_sources=[settings.designsystemet_css_url, settings.designsystemet_theme_url],
+    )
     app.add_middleware(RequestIdMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
 

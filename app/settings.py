@@ -35,6 +35,17 @@ class Settings(BaseSettings):
         default=None, description="Force the Secure cookie flag; by default it follows the request scheme (https)"
     )
 
+    # Front-end assets: pinned CDN URLs with Subresource Integrity. Point them at your own copies (and
+    # their hashes) to self-host on a closed network; the Content-Security-Policy follows these URLs.
+    htmx_url: str = "https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js"
+    htmx_integrity: str = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+    designsystemet_css_url: str = "https://cdn.jsdelivr.net/npm/@digdir/designsystemet-css@1.22.0/dist/src/index.css"
+    designsystemet_css_integrity: str = "sha384-7iq02ihAnIZp7H7oXTVFQBQtfZm8rBhw61Xx651TMC9ZVwWjqnbwUb8bNQzWp7b9"
+    designsystemet_theme_url: str = (
+        "https://cdn.jsdelivr.net/npm/@digdir/designsystemet-css@1.22.0/dist/theme/designsystemet.css"
+    )
+    designsystemet_theme_integrity: str = "sha384-qGKGmkKpeNY0Nq9ftimHtJ9TfQI3/Ea0If5czbqlzc+aauSG4ZYcrPU6Ac/kC5ZY"
+
     @field_validator("secret_key")
     @classmethod
     def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:

@@ -10,8 +10,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments import render_block
 
 from app.models.types import as_utc
+from app.settings import get_settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
 
 env = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -38,7 +40,13 @@ env.filters["dato"] = _date
 def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     """The full page, or only its `content` block when htmx asks."""
     csrf = request.scope.get("csrftoken")
-    values = {"request": request, "csrf_token": csrf() if callable(csrf) else "", **context}
+    values = {
+        "request": request,
+        "csrf_token": csrf() if callable(csrf) else "",
+        "settings": get_settings(),
+        "url_for": lambda name, **params: str(request.app.url_path_for(name, **params)),
+        **context,
+    }
     if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
         html = render_block(env, template, "content", values)
     else:
