@@ -16,6 +16,7 @@ from app.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.settings import get_settings
 from app.web.render import STATIC
 from app.web.routes import auth as web_auth
+from app.web.routes import catalogue as web_catalogue
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -63,6 +64,7 @@ def create_app() -> FastAPI:
     openapi.install(app)
     app.include_router(api_router)
     app.include_router(web_auth.router)
+    app.include_router(web_catalogue.router)
     settings = get_settings()
     # Double-submit CSRF for cookie-authenticated form posts (hidden field) and htmx (X-CSRFToken header);
     # requests without cookies or with a bearer token are exempt.

@@ -4,7 +4,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
@@ -23,6 +23,7 @@ from app.domain.errors import (
     Unauthenticated,
 )
 from app.domain.versioning import etag
+from app.web.errors import html_error, wants_html
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,10 @@ def field_errors(errors: list[FieldError]) -> list[dict[str, Any]]:
     return [{**_loc(e.loc), "message": e.message} for e in errors]
 
 
-async def _validation(request: Request, exc: Exception) -> ProblemJson:
+async def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if wants_html(request):
+        return html_error(request, 422, "Noen av verdiene i adressen er ugyldige.")
     errors = []
     for err in exc.errors():
         loc = list(err.get("loc", ()))
@@ -85,11 +88,13 @@ async def _validation(request: Request, exc: Exception) -> ProblemJson:
     )
 
 
-async def _domain(request: Request, exc: Exception) -> ProblemJson:
+async def _domain(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     status, slug, title = next(
         (v for k, v in _DOMAIN.items() if isinstance(exc, k)), (400, "bad-request", "Bad request")
     )
+    if wants_html(request):
+        return html_error(request, status, exc.detail)
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput):
         extra["errors"] = field_errors(exc.errors)
@@ -108,10 +113,12 @@ async def _domain(request: Request, exc: Exception) -> ProblemJson:
     return response
 
 
-async def _http(request: Request, exc: Exception) -> ProblemJson:
+async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     phrase = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if isinstance(exc.detail, str) else phrase
+    if wants_html(request) and not request.url.path.startswith("/static/"):
+        return html_error(request, exc.status_code, detail)
     slug = phrase.lower().replace(" ", "-").replace("'", "")
     response = problem(request, exc.status_code, slug, phrase, detail)
     if exc.headers:
@@ -119,8 +126,10 @@ async def _http(request: Request, exc: Exception) -> ProblemJson:
     return response
 
 
-async def _unexpected(request: Request, exc: Exception) -> ProblemJson:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if wants_html(request):
+        return html_error(request, 500, "Prøv igjen om litt. Feilen er logget.")
     return problem(request, 500, "internal-error", "Internal server error", "Something went wrong on our side")
 
 

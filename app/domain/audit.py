@@ -142,3 +142,21 @@ def list_changes(session: Session, *, since: str | None, limit: int) -> tuple[li
     ]
     last = events[-1].id if events else after
     return items, encode_cursor(last or 0)
+
+
+def changes_since(session: Session, entity_type: str, entity_id: int | str, version: int) -> dict[str, list[Any]]:
+    """What changed in an entity after `version`: {field: [value at that version, value now]}."""
+    events = session.execute(
+        select(AuditEvent)
+        .where(
+            col(AuditEvent.entity_type) == entity_type,
+            col(AuditEvent.entity_id) == str(entity_id),
+            col(AuditEvent.entity_version) > version,
+        )
+        .order_by(col(AuditEvent.id))
+    ).scalars()
+    merged: dict[str, list[Any]] = {}
+    for event in events:
+        for key, (old, new) in event.changes.items():
+            merged[key] = [merged[key][0] if key in merged else old, new]
+    return {key: pair for key, pair in merged.items() if pair[0] != pair[1]}

@@ -6,11 +6,11 @@ product, and building ORM objects and pydantic models for every row would double
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -468,3 +468,100 @@ def find_version(session: Session, provider_id: int, external_id: str) -> int | 
     """The current version of the provider's service with this external id, if there is one."""
     svc = _by_external_id(session, provider_id, external_id)
     return None if svc is None else svc.version
+
+
+def verify_service(session: Session, actor: Actor, service_id: int) -> ServiceDict:
+    """Mark the service as checked today ("verified today"), whatever its version."""
+    svc = _live(session, service_id)
+    require_org_write(actor, svc.provider_id)
+    today = utcnow().date()
+    if svc.last_verified_on == today:
+        return get_service(session, service_id)
+    before = get_service(session, service_id)
+    version = guarded_update(session, RehabService, service_id, svc.version, {"last_verified_on": today}, "service")
+    session.expire(svc)
+    after = get_service(session, service_id)
+    audit.record(session, actor, "verify", "rehab_service", service_id, before, after, version)
+    return after
+
+
+@dataclass
+class CatalogueSummary:
+    total: int
+    by_level: dict[str, int]
+    by_form: dict[str, int]
+    by_patient_group: dict[str, int]
+    recently_changed: list[ServiceDict]
+    unverified: list[ServiceDict]
+    unverified_total: int
+
+
+def summary(session: Session, *, recent: int = 8, stale_after_days: int = 365) -> CatalogueSummary:
+    """Counts for the front page, the latest changes and the services nobody has verified for a year."""
+    live = _S.c.deleted_at.is_(None)
+    total = session.execute(select(func.count()).select_from(_S).where(live)).scalar_one()
+    by_level = dict(session.execute(select(_S.c.level, func.count()).where(live).group_by(_S.c.level)).all())
+    by_form = dict(
+        session.execute(
+            select(_F.c.form, func.count()).join(_S, _S.c.id == _F.c.service_id).where(live).group_by(_F.c.form)
+        ).all()
+    )
+    codes = taxonomy.get_taxonomy(session).by_id
+    by_group = {
+        codes[gid].code: n
+        for gid, n in session.execute(
+            select(_G.c.patient_group_id, func.count())
+            .join(_S, _S.c.id == _G.c.service_id)
+            .where(live)
+            .group_by(_G.c.patient_group_id)
+        ).all()
+        if gid in codes
+    }
+    recent_ids = list(
+        session.execute(
+            select(_S.c.id).where(live).order_by(_S.c.updated_at.desc(), _S.c.id.desc()).limit(recent)
+        ).scalars()
+    )
+    cutoff = utcnow().date() - timedelta(days=stale_after_days)
+    stale = live & (_S.c.last_verified_on.is_(None) | (_S.c.last_verified_on < cutoff))
+    stale_total = session.execute(select(func.count()).select_from(_S).where(stale)).scalar_one()
+    stale_ids = list(session.execute(select(_S.c.id).where(stale).order_by(_S.c.id).limit(recent)).scalars())
+    recent_items = {s["id"]: s for s in list_services(session, ServiceFilter(ids=recent_ids), limit=recent)[0]}
+    return CatalogueSummary(
+        total=total,
+        by_level=by_level,
+        by_form=by_form,
+        by_patient_group=by_group,
+        recently_changed=[recent_items[i] for i in recent_ids if i in recent_items],
+        unverified=list_services(session, ServiceFilter(ids=stale_ids), limit=recent)[0],
+        unverified_total=stale_total,
+    )
+
+
+@dataclass
+class FilterOptions:
+    municipalities: list[tuple[str, str]]
+    patient_groups: list[tuple[str, str, bool]]  # code, Norwegian name, is a sub-group
+
+
+def filter_options(session: Session) -> FilterOptions:
+    """What the service filters can choose from."""
+    tax = taxonomy.get_taxonomy(session)
+    numbers = sorted(geography.municipality_names(session).items(), key=lambda item: item[1])
+    groups: list[tuple[str, str, bool]] = []
+    for group in tax.groups:
+        if group.parent_id is None:
+            groups.append((group.code, group.name_nb, False))
+            groups += [(tax.by_id[c].code, tax.by_id[c].name_nb, True) for c in tax.children.get(group.id or 0, [])]
+    return FilterOptions(municipalities=numbers, patient_groups=groups)
+
+
+def writable_providers(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """Organisations whose services the actor may change, for the provider field of the form."""
+    stmt = select(_O.c.id, _O.c.name).order_by(_O.c.name)
+    if not actor.is_admin:
+        ids = set(actor.organisation_ids)
+        if actor.token_organisation_id is not None:
+            ids &= {actor.token_organisation_id}
+        stmt = stmt.where(_O.c.id.in_(sorted(ids)))
+    return [(row.id, row.name) for row in session.execute(stmt)]

@@ -33,6 +33,11 @@ def invalidate() -> None:
     _numbers_cache.clear()
 
 
+def municipality_names(session: Session) -> dict[str, str]:
+    """Number → name for every municipality."""
+    return dict(session.exec(select(Municipality.number, Municipality.name)).all())
+
+
 def require_municipalities(
     session: Session, numbers: list[str], loc: tuple[str | int, ...], *, indexed: bool = True
 ) -> None:

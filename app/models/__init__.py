@@ -16,11 +16,8 @@ from app.models.rehab_service import (
 __all__ = [
     "ApiToken",
     "AuditEvent",
-    "LoginFailure",
-    "User",
-    "UserOrganisation",
-    "UserSession",
     "Catchment",
+    "LoginFailure",
     "Municipality",
     "Organisation",
     "PatientGroup",
@@ -30,4 +27,7 @@ __all__ = [
     "RehabServiceForm",
     "RehabServicePatientGroup",
     "Tracked",
+    "User",
+    "UserOrganisation",
+    "UserSession",
 ]

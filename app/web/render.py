@@ -35,10 +35,14 @@ def _date(value: date | datetime | None) -> str:
 
 
 env.filters["dato"] = _date
+env.filters["label"] = lambda value, mapping: mapping.get(value, value)
+env.filters["first_two"] = lambda item: (item[0], item[1])
 
 
-def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    """The full page, or only its `content` block when htmx asks."""
+def render(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200, *, block: str = "content"
+) -> HTMLResponse:
+    """The full page, or only one block of it (`content` unless told) when htmx asks."""
     csrf = request.scope.get("csrftoken")
     values = {
         "request": request,
@@ -48,7 +52,7 @@ def render(request: Request, template: str, context: dict[str, Any], status_code
         **context,
     }
     if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
-        html = render_block(env, template, "content", values)
+        html = render_block(env, template, block, values)
     else:
         html = env.get_template(template).render(values)
     return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})

@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.api.deps import SESSION_COOKIE, ReadSessionDep, SessionDep, resolve_actor
+from app.api.deps import SESSION_COOKIE, SessionDep
 from app.domain import auth
-from app.domain.auth import Actor
 from app.domain.errors import Throttled
 from app.settings import get_settings
+from app.web.deps import PageActor
 from app.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -20,18 +20,6 @@ def _safe_next(value: str | None) -> str:
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
     return "/"
-
-
-async def _page_actor(request: Request, session: ReadSessionDep) -> Actor:
-    return resolve_actor(session, request, separate_touch=True)
-
-
-PageActor = Annotated[Actor, Depends(_page_actor)]
-
-
-@router.get("/", response_class=HTMLResponse)
-async def home(request: Request, actor: PageActor) -> HTMLResponse:
-    return render(request, "home.html", {"actor": actor})
 
 
 @router.get("/login", response_class=HTMLResponse)

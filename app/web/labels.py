@@ -1,0 +1,77 @@
+"""Norwegian (bokmål) labels for the codes shown on the pages, marked for translation."""
+
+from gettext import gettext as _
+
+LEVELS = {"municipal": _("Kommunal"), "specialist": _("Spesialisthelsetjeneste")}
+FORMS = {
+    "inpatient": _("Døgn"),
+    "day": _("Dag"),
+    "outpatient": _("Poliklinisk"),
+    "ambulatory": _("Ambulant"),
+    "home_based": _("Hverdagsrehabilitering"),
+    "learning_and_mastery": _("Lærings- og mestringstilbud"),
+    "digital": _("Digital / telerehabilitering"),
+}
+STATUSES = {"planned": _("Planlagt"), "active": _("Aktiv"), "paused": _("Satt på pause"), "discontinued": _("Avviklet")}
+AGE_GROUPS = {"children": _("Barn"), "adults": _("Voksne"), "elderly": _("Eldre")}
+CAPACITY_UNITS = {
+    "beds": _("senger"),
+    "day_places": _("dagplasser"),
+    "course_seats_per_year": _("kursplasser per år"),
+    "consultations_per_year": _("konsultasjoner per år"),
+    "places": _("plasser"),
+}
+REFERRERS = {
+    "gp": _("Fastlege"),
+    "hospital": _("Sykehus"),
+    "self_referral": _("Egenhenvisning"),
+    "municipality": _("Kommunen"),
+}
+SOURCES = {
+    "manual": _("Registrert manuelt"),
+    "integration": _("Integrasjon"),
+    "import": _("Import"),
+    "demo": _("Eksempeldata"),
+}
+FIELDS = {
+    "name": _("Navn"),
+    "description": _("Beskrivelse"),
+    "level": _("Nivå"),
+    "forms": _("Form"),
+    "patient_groups": _("Pasientgrupper"),
+    "age_groups": _("Aldersgrupper"),
+    "capacity_number": _("Kapasitet"),
+    "capacity_unit": _("Enhet for kapasitet"),
+    "waiting_time_days": _("Ventetid (dager)"),
+    "waiting_time_reported_on": _("Ventetid rapportert"),
+    "catchment": _("Opptaksområde"),
+    "catchment_inherited": _("Opptaksområde arvet"),
+    "referrers": _("Hvem kan henvise"),
+    "referral_criteria": _("Henvisningskriterier"),
+    "contact_name": _("Kontaktperson"),
+    "contact_phone": _("Telefon"),
+    "contact_email": _("E-post"),
+    "website": _("Nettside"),
+    "status": _("Status"),
+    "valid_from": _("Gyldig fra"),
+    "valid_to": _("Gyldig til"),
+    "last_verified_on": _("Sist verifisert"),
+    "external_id": _("Ekstern ID"),
+    "helsehjelpsomrade_8655": _("Helsehjelpsområde (8655)"),
+    "iplos_9151": _("IPLOS tjenestetype (9151)"),
+    "omsorgsniva_8406": _("Omsorgsnivå (8406)"),
+    "provider_id": _("Tilbyder"),
+    "source": _("Kilde"),
+    "deleted_at": _("Slettet"),
+}
+
+ALL = {
+    "levels": LEVELS,
+    "forms": FORMS,
+    "statuses": STATUSES,
+    "age_groups": AGE_GROUPS,
+    "capacity_units": CAPACITY_UNITS,
+    "referrers": REFERRERS,
+    "sources": SOURCES,
+    "fields": FIELDS,
+}

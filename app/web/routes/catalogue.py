@@ -1,0 +1,216 @@
+"""The catalogue pages: front page, service list, detail, create/edit, verify, organisation."""
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from app.api.deps import IdPath, ReadSessionDep, SessionDep
+from app.domain import audit, catalogue, organisations
+from app.domain.auth import Actor
+from app.domain.errors import InvalidInput, StaleVersion
+from app.models.rehab_service import RehabServiceCreate, RehabServiceFields, ServiceForm, ServiceLevel, ServiceStatus
+from app.models.types import utcnow
+from app.web import labels
+from app.web.deps import PageActor, PageWriter
+from app.web.forms import domain_messages, field_messages, service_values
+from app.web.render import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+
+
+def _done(request: Request, url: str) -> Response:
+    """Success after a form post: 303 for plain forms, HX-Redirect for htmx."""
+    if request.headers.get("HX-Request") == "true":
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse, name="home")
+async def home(request: Request, session: ReadSessionDep, actor: PageActor) -> HTMLResponse:
+    summary = catalogue.summary(session)
+    groups = {code: name for code, name, _ in catalogue.filter_options(session).patient_groups}
+    return render(request, "home.html", {"actor": actor, "summary": summary, "groups": groups, "labels": labels.ALL})
+
+
+@router.get("/rehab-services", response_class=HTMLResponse, name="service_list")
+async def service_list(
+    request: Request,
+    session: ReadSessionDep,
+    actor: PageActor,
+    municipality: str = Query("", pattern=r"^([0-9]{4})?$"),
+    patient_group: str = Query("", pattern=r"^([a-z][a-z0-9_]{0,39})?$"),
+    level: str = Query("", pattern=r"^[a-z_]{0,20}$"),
+    form: str = Query("", pattern=r"^[a-z_]{0,30}$"),
+    status: str = Query("", pattern=r"^[a-z_]{0,20}$"),
+    q: str = Query("", max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"),
+    cursor: str = Query("", max_length=200),
+) -> HTMLResponse:
+    chosen = {
+        "municipality": municipality,
+        "patient_group": patient_group,
+        "level": level,
+        "form": form,
+        "status": status,
+        "q": q,
+    }
+    flt = catalogue.ServiceFilter(
+        municipality=municipality or None,
+        patient_group=patient_group or None,
+        level=[ServiceLevel(level)] if level in ServiceLevel.__members__ else (),
+        form=[ServiceForm(form)] if form in ServiceForm.__members__ else (),
+        status=[ServiceStatus(status)] if status in ServiceStatus.__members__ else (),
+        q=q or None,
+    )
+    error = None
+    try:
+        items, next_cursor = catalogue.list_services(session, flt, limit=PAGE_SIZE, cursor=cursor or None)
+    except InvalidInput as exc:
+        items, next_cursor, error = [], None, "; ".join(e.message for e in exc.errors) or exc.detail
+    query = {k: v for k, v in chosen.items() if v}
+    context = {
+        "actor": actor,
+        "items": items,
+        "chosen": chosen,
+        "options": catalogue.filter_options(session),
+        "labels": labels.ALL,
+        "error": error,
+        "next_url": f"/rehab-services?{urlencode({**query, 'cursor': next_cursor})}" if next_cursor else None,
+        "first_url": f"/rehab-services?{urlencode(query)}" if cursor else None,
+    }
+    block = "results" if request.headers.get("HX-Target") == "results" else "content"
+    return render(request, "rehab_services/list.html", context, block=block)
+
+
+@router.get("/rehab-services/new", response_class=HTMLResponse, name="service_new")
+async def service_new(request: Request, session: ReadSessionDep, actor: PageActor) -> Response:
+    if not actor.authenticated:
+        return _login_redirect(request)
+    values = {"status": "active", "forms": [], "patient_groups": [], "age_groups": [], "referrers": []}
+    return _form(request, session, actor, values, {}, None)
+
+
+def _form(
+    request: Request,
+    session: Any,
+    actor: Actor,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    service: dict[str, Any] | None,
+    status_code: int = 200,
+    conflict: dict[str, list[Any]] | None = None,
+) -> HTMLResponse:
+    context = {
+        "actor": actor,
+        "values": values,
+        "errors": errors,
+        "service": service,
+        "conflict": conflict,
+        "options": catalogue.filter_options(session),
+        "providers": catalogue.writable_providers(session, actor),
+        "labels": labels.ALL,
+    }
+    return render(request, "rehab_services/form.html", context, status_code)
+
+
+@router.post("/rehab-services/new", response_model=None, name="service_create")
+async def service_create(request: Request, session: SessionDep, actor: PageWriter) -> Response:
+    if not actor.authenticated:
+        return _login_redirect(request)
+    form = await request.form()
+    values = service_values(form)
+    try:
+        data = RehabServiceCreate.model_validate(values)
+        service = catalogue.create_service(session, actor, data)
+    except ValidationError as exc:
+        return _form(request, session, actor, values, field_messages(exc), None, 422)
+    except InvalidInput as exc:
+        return _form(request, session, actor, values, domain_messages(exc.errors), None, 422)
+    return _done(request, f"/rehab-services/{service['id']}")
+
+
+@router.get("/rehab-services/{service_id}", response_class=HTMLResponse, name="service_detail")
+async def service_detail(request: Request, session: ReadSessionDep, actor: PageActor, service_id: IdPath) -> Response:
+    service = catalogue.get_service(session, service_id)
+    names = catalogue.filter_options(session)
+    context = {
+        "actor": actor,
+        "service": service,
+        "may_edit": actor.may_write_org(service["provider_id"]) and actor.scope is None,
+        "groups": {code: name for code, name, _ in names.patient_groups},
+        "municipalities": dict(names.municipalities),
+        "stale": service["last_verified_on"] is None
+        or service["last_verified_on"] < utcnow().date() - timedelta(days=365),
+        "labels": labels.ALL,
+    }
+    return render(request, "rehab_services/detail.html", context)
+
+
+@router.get("/rehab-services/{service_id}/edit", response_class=HTMLResponse, name="service_edit")
+async def service_edit(request: Request, session: ReadSessionDep, actor: PageActor, service_id: IdPath) -> Response:
+    if not actor.authenticated:
+        return _login_redirect(request)
+    service = catalogue.get_service(session, service_id)
+    values = {**service, "catchment": None if service["catchment_inherited"] else service["catchment"]}
+    return _form(request, session, actor, values, {}, service)
+
+
+@router.post("/rehab-services/{service_id}/edit", response_model=None, name="service_update")
+async def service_update(request: Request, session: SessionDep, actor: PageWriter, service_id: IdPath) -> Response:
+    if not actor.authenticated:
+        return _login_redirect(request)
+    form = await request.form()
+    values = service_values(form)
+    version = str(form.get("version", ""))
+    current = catalogue.get_service(session, service_id)
+    changes = {k: v for k, v in values.items() if k in RehabServiceFields.model_fields}
+    changes["external_id"] = values.get("external_id")
+    try:
+        RehabServiceFields.model_validate({k: v for k, v in changes.items() if k != "external_id"})
+        catalogue.update_service(session, actor, service_id, changes, f'"{version}"' if version.isdigit() else None)
+    except ValidationError as exc:
+        return _form(request, session, actor, {**values, "version": version}, field_messages(exc), current, 422)
+    except InvalidInput as exc:
+        return _form(request, session, actor, {**values, "version": version}, domain_messages(exc.errors), current, 422)
+    except StaleVersion:
+        # Someone saved first: show what they changed and keep everything this user typed.
+        theirs = audit.changes_since(session, "rehab_service", service_id, int(version) if version.isdigit() else 0)
+        kept = {**values, "version": current["version"]}
+        return _form(request, session, actor, kept, {}, current, 409, conflict=theirs)
+    return _done(request, f"/rehab-services/{service_id}")
+
+
+@router.post("/rehab-services/{service_id}/verify", response_model=None, name="service_verify")
+def service_verify(request: Request, session: SessionDep, actor: PageWriter, service_id: IdPath) -> Response:
+    if not actor.authenticated:
+        return _login_redirect(request)
+    catalogue.verify_service(session, actor, service_id)
+    return _done(request, f"/rehab-services/{service_id}")
+
+
+@router.get("/organisations/{organisation_id}", response_class=HTMLResponse, name="organisation_detail")
+async def organisation_detail(
+    request: Request, session: ReadSessionDep, actor: PageActor, organisation_id: IdPath
+) -> HTMLResponse:
+    org = organisations.read_organisation(session, organisation_id)
+    services, next_cursor = catalogue.list_services(
+        session, catalogue.ServiceFilter(provider=organisation_id), limit=500
+    )
+    context = {
+        "actor": actor,
+        "org": org,
+        "services": services,
+        "more": next_cursor is not None,
+        "municipalities": dict(catalogue.filter_options(session).municipalities),
+        "labels": labels.ALL,
+    }
+    return render(request, "organisations/detail.html", context)
