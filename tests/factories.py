@@ -43,3 +43,27 @@ def create_organisation(client: TestClient, **overrides: Any) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     data: dict[str, Any] = response.json()
     return data
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def form_token(client: TestClient, path: str = "/login") -> str:
+    """The CSRF token in the form on `path` (which also sets the CSRF cookie)."""
+    import re
+
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    match = re.search(r'name="csrftoken" value="([^"]+)"', page.text)
+    assert match, "the form carries a CSRF token"
+    return match.group(1)
+
+
+def browser_login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
+    """Log in through the login form, as a browser would."""
+    token = form_token(client)
+    return client.post(
+        "/login",
+        data={"csrftoken": token, "email": email, "password": password, "next": "/"},
+        follow_redirects=False,
+    )

@@ -1,6 +1,5 @@
 """Login and logout in the browser: cookies, CSRF, session lifetime and throttling."""
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -13,8 +12,7 @@ from app.models.auth import Role, UserCreate, UserUpdate
 from app.models.types import utcnow
 from app.settings import get_settings
 from tests.conftest import SYSTEM
-
-PASSWORD = "correct horse battery staple"
+from tests.factories import PASSWORD, browser_login, form_token
 
 
 @pytest.fixture
@@ -26,21 +24,8 @@ def user_email(database_url: str) -> str:
     return "koordinator@test.example"
 
 
-def csrf_token(client: TestClient, path: str = "/login") -> str:
-    page = client.get(path)
-    assert page.status_code == 200
-    match = re.search(r'name="csrftoken" value="([^"]+)"', page.text)
-    assert match, "the form carries a CSRF token"
-    return match.group(1)
-
-
-def login(client: TestClient, email: str, password: str = PASSWORD) -> object:
-    token = csrf_token(client)
-    return client.post(
-        "/login",
-        data={"csrftoken": token, "email": email, "password": password, "next": "/"},
-        follow_redirects=False,
-    )
+csrf_token = form_token
+login = browser_login
 
 
 def session_count() -> int:
