@@ -35,8 +35,8 @@ def session_count() -> int:
 
 def test_login_sets_a_safe_cookie_and_logout_ends_the_session(anon: TestClient, user_email: str) -> None:
     response = login(anon, user_email)
-    assert response.status_code == 303  # type: ignore[attr-defined]
-    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("rehabkart_session="))  # type: ignore[attr-defined]
+    assert response.status_code == 303
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("rehabkart_session="))
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
     me = anon.get("/api/v1/me").json()
@@ -60,24 +60,24 @@ def test_a_new_session_id_at_every_login(anon: TestClient, user_email: str) -> N
 def test_wrong_password_and_unknown_email_get_the_same_answer(anon: TestClient, user_email: str) -> None:
     wrong = login(anon, user_email, "not the password")
     unknown = login(anon, "nobody@test.example", "not the password")
-    assert wrong.status_code == unknown.status_code == 422  # type: ignore[attr-defined]
-    assert "Feil e-post eller passord." in wrong.text  # type: ignore[attr-defined]
-    assert wrong.text.replace(user_email, "") == unknown.text.replace("nobody@test.example", "")  # type: ignore[attr-defined]
+    assert wrong.status_code == unknown.status_code == 422
+    assert "Feil e-post eller passord." in wrong.text
+    assert wrong.text.replace(user_email, "") == unknown.text.replace("nobody@test.example", "")
 
 
 def test_login_is_throttled_per_account(anon: TestClient, user_email: str) -> None:
     for _ in range(get_settings().login_max_failures_per_account):
-        assert login(anon, user_email, "wrong password!").status_code == 422  # type: ignore[attr-defined]
+        assert login(anon, user_email, "wrong password!").status_code == 422
     throttled = login(anon, user_email)  # even the right password is refused for now
-    assert throttled.status_code == 429  # type: ignore[attr-defined]
-    assert int(throttled.headers["retry-after"]) > 0  # type: ignore[attr-defined]
+    assert throttled.status_code == 429
+    assert int(throttled.headers["retry-after"]) > 0
     assert session_count() == 0
 
 
 def test_login_is_throttled_per_client(anon: TestClient, user_email: str) -> None:
     for i in range(get_settings().login_max_failures_per_client):
         login(anon, f"guess{i}@test.example", "wrong password!")
-    assert login(anon, user_email).status_code == 429  # type: ignore[attr-defined]
+    assert login(anon, user_email).status_code == 429
 
 
 def test_password_reset_and_deactivation_end_sessions_at_once(anon: TestClient, user_email: str) -> None:
