@@ -7,7 +7,7 @@ DEV_STAMP     := $(VENV)/.dev-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres e2e lint format typecheck migrate revision openapi bench clean
+.PHONY: run test lint format typecheck migrate revision openapi messages bench clean
 
 $(RUNTIME_STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Rehabkart needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -54,6 +54,10 @@ revision: $(RUNTIME_STAMP)
 
 openapi: $(RUNTIME_STAMP)
 	$(BIN)/rehabkart openapi
+
+## messages: extract the page texts (bokmål source) into app/web/locale/messages.pot for nynorsk/English
+messages: $(DEV_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -o app/web/locale/messages.pot app
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/run_list_bench.py
