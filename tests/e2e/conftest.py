@@ -8,6 +8,7 @@ test, as do console errors, uncaught page errors and Content-Security-Policy vio
 Without /usr/bin/chromium or the npm packages, these tests are skipped (with the reason in the summary).
 """
 
+import json
 import os
 import secrets
 import socket
@@ -112,19 +113,46 @@ def _server_env(settings: Settings, database: Path) -> dict[str, str]:
     return env
 
 
-def _cli(workdir: Path, env: dict[str, str], *args: str, stdin: str | None = None) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        cwd=workdir,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"`rehabkart {' '.join(args)}` failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+# Runs several `rehabkart` commands in one interpreter (importing the app once costs ~2 s).
+_CLI_SEQUENCE = """
+import json, sys
+from app.cli import app
+for args in json.loads(sys.argv[1]):
+    code = app(args, prog_name="rehabkart", standalone_mode=False)
+    if code:
+        sys.exit(f"`rehabkart {' '.join(args)}` failed with exit code {code}")
+"""
+
+
+class _Cli:
+    """`rehabkart` commands run in the background, in the server's environment; passwords go on stdin."""
+
+    def __init__(self, workdir: Path, env: dict[str, str], commands: list[list[str]], stdin: str = "") -> None:
+        self.commands = commands
+        self.stdin = stdin
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _CLI_SEQUENCE, json.dumps(commands)],
+            cwd=workdir,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def finish(self) -> None:
+        try:
+            output, _ = self.process.communicate(self.stdin, timeout=120)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            output, _ = self.process.communicate()
+        if self.process.returncode != 0:
+            commands = "; ".join("rehabkart " + " ".join(args) for args in self.commands)
+            pytest.fail(f"{commands} failed ({self.process.returncode}):\n{output}", pytrace=False)
+
+
+def _create_user(account: Account, *extra: str) -> list[str]:
+    return ["users", "create", "--email", account.email, "--name", account.name, "--role", account.role, *extra]
 
 
 def _organisation_id(database: Path, name: str) -> int:
@@ -177,18 +205,16 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory, app_settings: Settings)
     admin = Account("admin@e2e.test", "admin-passord-" + secrets.token_hex(8), "Admin", "admin")
     editor = Account("editor@e2e.test", "editor-passord-" + secrets.token_hex(8), "Redaktør Fonna", "editor")
 
-    _cli(workdir, env, "db", "upgrade")
-    _cli(workdir, env, "reference", "load")
-    _cli(workdir, env, "demo", "load")
+    setup = [["db", "upgrade"], ["reference", "load"], ["demo", "load"], [*_create_user(admin), "--password-stdin"]]
+    _Cli(workdir, env, setup, stdin=admin.password + "\n").finish()
     organisation_id = _organisation_id(database, ORGANISATION_FOR_EDITOR)
-    for account, extra in ((admin, []), (editor, ["--org", str(organisation_id)])):
-        _cli(
-            workdir,
-            env,
-            *["users", "create", "--email", account.email, "--name", account.name, "--role", account.role, *extra],
-            "--password-stdin",
-            stdin=account.password + "\n",
-        )
+    # The editor is created while the server starts.
+    editor_cli = _Cli(
+        workdir,
+        env,
+        [[*_create_user(editor, "--org", str(organisation_id)), "--password-stdin"]],
+        stdin=editor.password + "\n",
+    )
 
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -202,6 +228,7 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory, app_settings: Settings)
             stderr=subprocess.STDOUT,
         )
     try:
+        editor_cli.finish()
         _wait_until_up(process, base_url, log)
         yield E2EServer(base_url, admin, editor, organisation_id, database, log)
     finally:
