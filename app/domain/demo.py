@@ -1,6 +1,7 @@
 """The invented demo data set (app/demo/services.json), loaded idempotently by external id."""
 
 import json
+from datetime import timedelta
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from app.domain.auth import Actor
 from app.models import Municipality, Organisation, Region
 from app.models.organisation import OrganisationCreate
 from app.models.rehab_service import RehabServiceFields, ServiceSource
+from app.models.types import utcnow
 
 DEMO_FILE = Path(__file__).resolve().parent.parent / "demo" / "services.json"
 
@@ -38,7 +40,12 @@ def load_demo(session: Session, actor: Actor, path: Path = DEMO_FILE) -> DemoRep
     report = DemoReport()
     for spec in data["services"]:
         provider_id = providers.get(spec["provider"]) or _reference_org(session, spec["provider"])
-        values: dict[str, Any] = {k: v for k, v in spec.items() if k not in ("id", "provider", "catchment_region")}
+        values: dict[str, Any] = {
+            k: v for k, v in spec.items() if k not in ("id", "provider", "catchment_region", "verified_days_ago")
+        }
+        if "verified_days_ago" in spec:
+            # Relative, so the demo keeps a mix of fresh and stale services whenever it is loaded.
+            values["last_verified_on"] = (utcnow() - timedelta(days=spec["verified_days_ago"])).date()
         if "catchment_region" in spec:
             values["catchment"] = _region_municipalities(session, spec["catchment_region"])
         before = catalogue.find_version(session, provider_id, spec["id"])

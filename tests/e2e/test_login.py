@@ -66,7 +66,8 @@ def test_logout_ends_the_session(page: Page, e2e_server: E2EServer) -> None:
     assert me.json()["user"]["email"] == admin.email
 
     page.get_by_role("button", name="Logg ut").click()
-    page.wait_for_url(f"{e2e_server.base_url}/login")
+    page.wait_for_url(f"{e2e_server.base_url}/login?logged_out=true")
+    expect(page.get_by_role("status")).to_contain_text("Du er logget ut.")
     expect(page.locator("header").get_by_role("link", name="Logg inn")).to_be_visible()
     expect(page.locator("header")).not_to_contain_text(admin.email)
     shot(page, "login-after-logout")

@@ -23,8 +23,11 @@ def _safe_next(value: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_form(request: Request, actor: PageActor, next: str | None = None) -> HTMLResponse:
-    return render(request, "auth/login.html", {"actor": actor, "next": _safe_next(next), "email": "", "error": None})
+async def login_form(
+    request: Request, actor: PageActor, next: str | None = None, logged_out: bool = False
+) -> HTMLResponse:
+    context = {"actor": actor, "next": _safe_next(next), "email": "", "error": None, "logged_out": logged_out}
+    return render(request, "auth/login.html", context)
 
 
 @router.post("/login", response_model=None)
@@ -74,6 +77,6 @@ def logout(request: Request, session: SessionDep) -> RedirectResponse:
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
         auth.end_session(session, secret)
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/login?logged_out=true", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
