@@ -1,8 +1,8 @@
 """The invented demo data set (app/demo/services.json), loaded idempotently by external id."""
 
 import json
-from datetime import timedelta
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
