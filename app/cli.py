@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from app import schema
 from app.db import is_sqlite, transaction
-from app.domain import auth, demo, geography, reference, taxonomy
+from app.domain import auth, catalogue, demo, geography, reference, taxonomy
 from app.domain.auth import Actor, system_actor
 from app.domain.errors import DomainError
 from app.models.auth import Role, TokenCreate, TokenScope, UserCreate, UserKind, UserUpdate
@@ -56,6 +56,11 @@ def _safe_url() -> str:
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
     """Upgrade the database schema (creating the database if needed)."""
     schema.upgrade(revision=revision)
+    if revision == "head":
+        with transaction() as session:
+            built = catalogue.refresh_docs(session, only_missing=True)
+        if built:
+            typer.echo(f"Built the stored documents of {built} services.")
     typer.echo(f"Database at {_safe_url()} is at revision {revision}.")
 
 

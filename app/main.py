@@ -10,7 +10,7 @@ from starlette.types import Scope, Send
 
 from app import __doc__ as summary
 from app.api import errors, openapi
-from app.api.responses import dumps
+from app.serialization import dumps
 from app.api.router import api_router
 from app.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.settings import get_settings

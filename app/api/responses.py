@@ -1,15 +1,11 @@
 """Fast JSON rendering (orjson) with UTC datetimes written as ...Z."""
 
+from collections.abc import Sequence
 from typing import Any
 
-import orjson
 from fastapi import Response
 
-_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
-
-
-def dumps(content: Any) -> bytes:
-    return orjson.dumps(content, option=_OPTIONS)
+from app.serialization import dumps
 
 
 class Json(Response):
@@ -25,3 +21,9 @@ class ProblemJson(Json):
 
 def page(items: list[dict[str, Any]], next_cursor: str | None) -> Json:
     return Json({"items": items, "next_cursor": next_cursor})
+
+
+def raw_page(documents: Sequence[bytes], next_cursor: str | None) -> Response:
+    """A list page assembled from stored JSON documents, without parsing them again."""
+    body = b'{"items":[' + b",".join(documents) + b'],"next_cursor":' + dumps(next_cursor) + b"}"
+    return Response(body, media_type="application/json")

@@ -1,7 +1,8 @@
 """The rehabilitation-service catalogue: find, read, create, change, upsert and delete services.
 
-Reads go through SQLAlchemy Core and return plain dicts: the list endpoint is the hottest path in the
-product, and building ORM objects and pydantic models for every row would double its cost.
+Every write stores the service's JSON document (`rehab_service.doc`), so reading a page is one indexed
+query plus a join of stored documents: the list endpoint is the hottest path in the product. The
+documents are built by `_hydrate`, which assembles services from their tables; writes and audit use it.
 """
 
 from collections.abc import Sequence
@@ -10,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -41,6 +42,7 @@ from app.models.rehab_service import (
     ServiceStatus,
 )
 from app.models.types import utcnow
+from app.serialization import dumps, loads
 
 ServiceDict = dict[str, Any]
 
@@ -51,7 +53,7 @@ _G = RehabServicePatientGroup.__table__  # type: ignore[attr-defined]
 _C = RehabServiceCatchment.__table__  # type: ignore[attr-defined]
 _PG = PatientGroup.__table__  # type: ignore[attr-defined]
 
-_HIDDEN = {"search_text", "deleted_at"}
+_HIDDEN = {"search_text", "deleted_at", "doc"}
 _COLUMNS = [c for c in _S.c if c.name not in _HIDDEN]
 LINK_FIELDS = ("forms", "patient_groups", "catchment")
 SCALAR_FIELDS = tuple(f for f in RehabServiceFields.model_fields if f not in LINK_FIELDS)
@@ -74,18 +76,19 @@ def _where(session: Session, flt: ServiceFilter) -> list[Any]:
     conds: list[Any] = [_S.c.deleted_at.is_(None)]
     if flt.municipality is not None:
         geography.require_municipalities(session, [flt.municipality], ("query", "municipality"), indexed=False)
-        conds.append(_S.c.id.in_(select(_C.c.service_id).where(_C.c.municipality_number == flt.municipality)))
+        conds.append(_C.c.municipality_number == flt.municipality)
     if flt.patient_group is not None:
         tax = taxonomy.get_taxonomy(session)
         tax.require([flt.patient_group], ("query", "patient_group"), indexed=False)
         ids = tax.subtree_ids(flt.patient_group)
-        conds.append(_S.c.id.in_(select(_G.c.service_id).where(_G.c.patient_group_id.in_(ids))))
+        # EXISTS on the (service_id, patient_group_id) key: checked per candidate row, never materialised.
+        conds.append(exists().where(_G.c.service_id == _S.c.id, _G.c.patient_group_id.in_(ids)))
     if flt.level:
         conds.append(_S.c.level.in_([v.value for v in flt.level]))
     if flt.status:
         conds.append(_S.c.status.in_([v.value for v in flt.status]))
     if flt.form:
-        conds.append(_S.c.id.in_(select(_F.c.service_id).where(_F.c.form.in_([v.value for v in flt.form]))))
+        conds.append(exists().where(_F.c.service_id == _S.c.id, _F.c.form.in_([v.value for v in flt.form])))
     if flt.provider is not None:
         conds.append(_S.c.provider_id == flt.provider)
     if flt.q:
@@ -99,25 +102,75 @@ def _where(session: Session, flt: ServiceFilter) -> list[Any]:
     return conds
 
 
+def _select_page(session: Session, flt: ServiceFilter, columns: list[Any], limit: int, cursor: str | None) -> Any:
+    """The page query. With a municipality, the catchment key (municipality, service id) drives it in id
+    order, so the first `limit` matches end the scan instead of every candidate being collected first."""
+    conds = _where(session, flt)
+    key = _C.c.service_id if flt.municipality is not None else _S.c.id
+    if cursor:
+        conds.append(key > decode_cursor(cursor, int))
+    source = _C.join(_S, _S.c.id == _C.c.service_id) if flt.municipality is not None else _S
+    return select(*columns).select_from(source).where(and_(*conds)).order_by(key).limit(limit + 1)
+
+
+def list_service_docs(
+    session: Session, flt: ServiceFilter, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[bytes], str | None]:
+    """One page of live services as their stored JSON documents, and the cursor for the next page."""
+    rows = session.execute(_select_page(session, flt, [_S.c.id, _S.c.doc], limit, cursor)).all()
+    page = rows[:limit]
+    missing = [r.id for r in page if r.doc is None]
+    built = {item["id"]: dumps(item) for item in _hydrate(session, missing)} if missing else {}
+    docs = [r.doc.encode() if r.doc is not None else built[r.id] for r in page]
+    next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
+    return docs, next_cursor
+
+
 def list_services(
     session: Session, flt: ServiceFilter, *, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[ServiceDict], str | None]:
-    """One page of live services matching `flt`, in id order, and the cursor for the next page."""
-    conds = _where(session, flt)
-    if cursor:
-        conds.append(_S.c.id > decode_cursor(cursor, int))
+    """One page of live services as JSON-shaped dicts (dates as ISO strings), and the next cursor."""
+    docs, next_cursor = list_service_docs(session, flt, limit=limit, cursor=cursor)
+    return [loads(doc) for doc in docs], next_cursor
+
+
+def _hydrate(session: Session, ids: Sequence[int]) -> list[ServiceDict]:
+    """Live services assembled from their tables, in id order, with Python values."""
+    if not ids:
+        return []
     stmt = (
         select(*_COLUMNS, _O.c.name.label("provider_name"))
         .join(_O, _O.c.id == _S.c.provider_id)
-        .where(and_(*conds))
+        .where(_S.c.id.in_(list(ids)), _S.c.deleted_at.is_(None))
         .order_by(_S.c.id)
-        .limit(limit + 1)
     )
-    rows = session.execute(stmt).mappings().all()
-    page = [dict(r) for r in rows[:limit]]
+    page = [dict(r) for r in session.execute(stmt).mappings()]
     _attach_links(session, page)
-    next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
-    return page, next_cursor
+    return page
+
+
+def store_docs(session: Session, ids: Sequence[int]) -> None:
+    """Rewrite the stored JSON documents of these services (after any write that changes them)."""
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        items = _hydrate(session, chunk)
+        if items:
+            session.execute(
+                update(_S).where(_S.c.id == bindparam("sid")).values(doc=bindparam("new_doc")),
+                [{"sid": item["id"], "new_doc": dumps(item).decode()} for item in items],
+            )
+
+
+def refresh_docs(session: Session, *, provider_id: int | None = None, only_missing: bool = False) -> int:
+    """Rebuild stored documents (all, one provider's, or those missing); returns how many."""
+    stmt = select(_S.c.id).where(_S.c.deleted_at.is_(None)).order_by(_S.c.id)
+    if provider_id is not None:
+        stmt = stmt.where(_S.c.provider_id == provider_id)
+    if only_missing:
+        stmt = stmt.where(_S.c.doc.is_(None))
+    ids = list(session.execute(stmt).scalars())
+    store_docs(session, ids)
+    return len(ids)
 
 
 def _attach_links(session: Session, items: list[ServiceDict]) -> None:
@@ -147,10 +200,19 @@ def _attach_links(session: Session, items: list[ServiceDict]) -> None:
 
 
 def get_service(session: Session, service_id: int) -> ServiceDict:
-    items, _ = list_services(session, ServiceFilter(ids=[service_id]), limit=1)
+    """One live service with Python values (dates as dates)."""
+    items = _hydrate(session, [service_id])
     if not items:
         raise NotFound(f"No rehabilitation service with id {service_id}")
     return items[0]
+
+
+def get_service_doc(session: Session, service_id: int) -> tuple[int, bytes]:
+    """One live service as (version, stored JSON document)."""
+    docs, _ = list_service_docs(session, ServiceFilter(ids=[service_id]), limit=1)
+    if not docs:
+        raise NotFound(f"No rehabilitation service with id {service_id}")
+    return int(loads(docs[0])["version"]), docs[0]
 
 
 # --- writes -------------------------------------------------------------------------------------
@@ -277,9 +339,23 @@ def create_service(
 
 
 def _created(session: Session, actor: Actor, service_id: int, batch_id: int | None) -> ServiceDict:
-    service = get_service(session, service_id)
-    audit.record(session, actor, "create", "rehab_service", service_id, None, service, 1, batch_id)
-    return service
+    return _written(session, actor, "create", service_id, None, 1, batch_id)
+
+
+def _written(
+    session: Session,
+    actor: Actor,
+    action: str,
+    service_id: int,
+    before: ServiceDict | None,
+    version: int,
+    batch_id: int | None = None,
+) -> ServiceDict:
+    """After a write: store the service's new JSON document and record the audit event."""
+    after = get_service(session, service_id)
+    session.execute(update(_S).where(_S.c.id == service_id).values(doc=dumps(after).decode()))
+    audit.record(session, actor, action, "rehab_service", service_id, before, after, version, batch_id)
+    return after
 
 
 def _by_external_id(session: Session, provider_id: int, external_id: str) -> RehabService | None:
@@ -360,10 +436,7 @@ def _apply(
     version = guarded_update(session, RehabService, svc.id, svc.version, changes, "service")
     _write_links(session, svc.id, new, old)
     session.expire(svc)
-    action = "update" if before is not None else "create"
-    audit.record(
-        session, actor, action, "rehab_service", svc.id, before, get_service(session, svc.id), version, batch_id
-    )
+    _written(session, actor, "update" if before is not None else "create", svc.id, before, version, batch_id)
     return True
 
 
@@ -455,11 +528,11 @@ def refresh_inherited_catchments(session: Session, actor: Actor, provider_ids: S
             if have != wanted:
                 svc = session.get(RehabService, service_id)
                 assert svc is not None
+                before = get_service(session, service_id)
                 version = guarded_update(session, RehabService, service_id, svc.version, {}, "service")
                 _replace_catchment(session, service_id, wanted)
                 session.expire(svc)
-                changes = ({"catchment": have}, {"catchment": wanted})
-                audit.record(session, actor, "update", "rehab_service", service_id, *changes, version)
+                _written(session, actor, "update", service_id, before, version)
                 changed += 1
     return changed
 
@@ -480,9 +553,7 @@ def verify_service(session: Session, actor: Actor, service_id: int) -> ServiceDi
     before = get_service(session, service_id)
     version = guarded_update(session, RehabService, service_id, svc.version, {"last_verified_on": today}, "service")
     session.expire(svc)
-    after = get_service(session, service_id)
-    audit.record(session, actor, "verify", "rehab_service", service_id, before, after, version)
-    return after
+    return _written(session, actor, "verify", service_id, before, version)
 
 
 @dataclass

@@ -169,5 +169,7 @@ def update_organisation(
         if current_catchment != default_catchment(session, org):
             catalogue.refresh_inherited_catchments(session, actor, [organisation_id])
     after = read_organisation(session, organisation_id)
+    if after["name"] != before["name"]:
+        catalogue.refresh_docs(session, provider_id=organisation_id)  # the documents carry provider_name
     audit.record(session, actor, "update", "organisation", organisation_id, before, after, version)
     return after

@@ -215,6 +215,8 @@ def load_reference(session: Session, actor: Actor) -> ReferenceReport:
     report.tables["patient_group"] = _load_patient_groups(session, actor)
     if report.tables["catchment"].changed:
         catalogue.refresh_inherited_catchments(session, actor)
+    if org_counts.updated:
+        catalogue.refresh_docs(session)  # a renamed provider appears in its services' documents
     return report
 
 

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
 
@@ -109,6 +109,9 @@ class RehabService(Tracked, table=True):
     # Case-folded name + description: portable case-insensitive search for æ, ø and å too.
     search_text: str = DbField(default="", max_length=5300)
     deleted_at: datetime | None = None
+    # The service as the API shows it (RehabServiceRead as JSON), rewritten by every write: list pages
+    # are then one indexed query and a join of stored documents.
+    doc: str | None = DbField(default=None, sa_column=Column(Text, nullable=True))
 
 
 class RehabServiceForm(SQLModel, table=True):

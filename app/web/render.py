@@ -26,9 +26,12 @@ env = Environment(
 env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
 
-def _date(value: date | datetime | None) -> str:
-    if value is None:
+def _date(value: date | datetime | str | None) -> str:
+    """dd.mm.yyyy (with the time for timestamps); accepts ISO strings from stored documents."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
     if isinstance(value, datetime):
         return as_utc(value).strftime("%d.%m.%Y %H:%M")
     return value.strftime("%d.%m.%Y")

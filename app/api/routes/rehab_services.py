@@ -8,7 +8,7 @@ from pydantic import AfterValidator
 
 from app.api.deps import CatalogueReader, Cursor, IdPath, IfMatch, ReadSessionDep, SearchText, SessionDep, Writer
 from app.api.openapi import ETAG_HEADER, problems, with_etag
-from app.api.responses import Json, page
+from app.api.responses import Json, raw_page
 from app.domain import catalogue
 from app.domain.versioning import etag
 from app.models.rehab_service import (
@@ -63,7 +63,7 @@ async def list_rehab_services(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size (1-500)")] = 50,
     cursor: Cursor = None,
-) -> Json:
+) -> Response:
     """List services in a stable order, filtered; follow next_cursor for the next page."""
     flt = catalogue.ServiceFilter(
         municipality=municipality,
@@ -75,14 +75,15 @@ async def list_rehab_services(
         q=q,
         updated_since=updated_since,
     )
-    items, next_cursor = catalogue.list_services(session, flt, limit=limit, cursor=cursor)
-    return page(items, next_cursor)
+    docs, next_cursor = catalogue.list_service_docs(session, flt, limit=limit, cursor=cursor)
+    return raw_page(docs, next_cursor)
 
 
 @router.get("/{service_id}", response_model=RehabServiceRead, responses={**with_etag(), **problems(401, 404)})
-async def get_rehab_service(session: ReadSessionDep, _reader: CatalogueReader, service_id: IdPath) -> Json:
+async def get_rehab_service(session: ReadSessionDep, _reader: CatalogueReader, service_id: IdPath) -> Response:
     """Get one service; its ETag is the version to send back in If-Match."""
-    return _one(catalogue.get_service(session, service_id))
+    version, doc = catalogue.get_service_doc(session, service_id)
+    return Response(doc, media_type="application/json", headers={"ETag": etag(version)})
 
 
 @router.post(
