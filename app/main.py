@@ -10,9 +10,9 @@ from starlette.types import Scope, Send
 
 from app import __doc__ as summary
 from app.api import errors, openapi
-from app.serialization import dumps
 from app.api.router import api_router
 from app.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
+from app.serialization import dumps
 from app.settings import get_settings
 from app.web.render import STATIC
 from app.web.routes import auth as web_auth

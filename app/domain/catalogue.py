@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -72,57 +72,120 @@ class ServiceFilter:
     ids: Sequence[int] = field(default=())
 
 
-def _where(session: Session, flt: ServiceFilter) -> list[Any]:
-    conds: list[Any] = [_S.c.deleted_at.is_(None)]
+@dataclass
+class _Query:
+    """A page query under construction: conditions, bound values, and the shape that names its SQL."""
+
+    key: Any
+    conds: list[Any] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    shape: list[Any] = field(default_factory=list)
+
+    def bind(self, name: str, value: Any) -> Any:
+        self.values[name] = value
+        self.shape.append(name)
+        return bindparam(name)
+
+
+def _literals(values: Sequence[str | int]) -> list[Any]:
+    # Only enum values and ids checked against the taxonomy reach here: safe to inline, and the set of
+    # distinct lists is small, so each gets its own cached SQL text.
+    return [literal_column(str(v) if isinstance(v, int) else f"'{v}'") for v in values]
+
+
+def _where(session: Session, flt: ServiceFilter, query: _Query) -> None:
+    """Conditions for `flt`. Sub-queries correlate on the driving table's service id, so SQLite tests them
+    on the index before it reads the (large) service row."""
+    key = query.key
     if flt.municipality is not None:
         geography.require_municipalities(session, [flt.municipality], ("query", "municipality"), indexed=False)
-        conds.append(_C.c.municipality_number == flt.municipality)
+        query.conds.append(_C.c.municipality_number == query.bind("municipality", flt.municipality))
     if flt.patient_group is not None:
         tax = taxonomy.get_taxonomy(session)
         tax.require([flt.patient_group], ("query", "patient_group"), indexed=False)
         ids = tax.subtree_ids(flt.patient_group)
+        query.shape.append(("groups", *ids))
         # EXISTS on the (service_id, patient_group_id) key: checked per candidate row, never materialised.
-        conds.append(exists().where(_G.c.service_id == _S.c.id, _G.c.patient_group_id.in_(ids)))
-    if flt.level:
-        conds.append(_S.c.level.in_([v.value for v in flt.level]))
-    if flt.status:
-        conds.append(_S.c.status.in_([v.value for v in flt.status]))
+        query.conds.append(exists().where(_G.c.service_id == key, _G.c.patient_group_id.in_(_literals(ids))))
+    for column, chosen in ((_S.c.level, flt.level), (_S.c.status, flt.status)):
+        if chosen:
+            codes = sorted(v.value for v in chosen)
+            query.shape.append((column.name, *codes))
+            query.conds.append(column.in_(_literals(codes)))
     if flt.form:
-        conds.append(exists().where(_F.c.service_id == _S.c.id, _F.c.form.in_([v.value for v in flt.form])))
+        forms = sorted(v.value for v in flt.form)
+        query.shape.append(("forms", *forms))
+        query.conds.append(exists().where(_F.c.service_id == key, _F.c.form.in_(_literals(forms))))
     if flt.provider is not None:
-        conds.append(_S.c.provider_id == flt.provider)
+        query.conds.append(_S.c.provider_id == query.bind("provider", flt.provider))
     if flt.q:
-        conds.append(_S.c.search_text.like(like_pattern(flt.q), escape="\\"))
+        query.conds.append(_S.c.search_text.like(query.bind("q", like_pattern(flt.q)), escape="\\"))
     if flt.updated_since is not None:
         since = flt.updated_since
         since = since.replace(tzinfo=UTC) if since.tzinfo is None else since  # naive means UTC
-        conds.append(_S.c.updated_at >= since)
+        query.conds.append(_S.c.updated_at >= query.bind("since", _db_timestamp(session, since)))
     if flt.ids:
-        conds.append(_S.c.id.in_(list(flt.ids)))
-    return conds
+        ids = sorted({int(i) for i in flt.ids})
+        query.shape.append(("ids", *ids))
+        query.conds.append(_S.c.id.in_(_literals(ids)))
+    query.conds.append(_S.c.deleted_at.is_(None))
 
 
-def _select_page(session: Session, flt: ServiceFilter, columns: list[Any], limit: int, cursor: str | None) -> Any:
-    """The page query. With a municipality, the catchment key (municipality, service id) drives it in id
-    order, so the first `limit` matches end the scan instead of every candidate being collected first."""
-    conds = _where(session, flt)
-    key = _C.c.service_id if flt.municipality is not None else _S.c.id
+def _db_timestamp(session: Session, value: datetime) -> Any:
+    """A UTC timestamp as the table stores it (SQLite keeps text without a zone)."""
+    utc = value.astimezone(UTC)
+    if session.get_bind().dialect.name == "sqlite":
+        return utc.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return utc
+
+
+_SQL_CACHE: dict[tuple[Any, ...], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def _page_rows(session: Session, flt: ServiceFilter, limit: int, cursor: str | None) -> list[tuple[int, str | None]]:
+    """(id, stored document) of up to limit + 1 matching services, in id order.
+
+    With a municipality, the catchment key (municipality, service id) drives the query in id order, so
+    the first matches end the scan. The SQL text is compiled once per filter shape and dialect and run on
+    the driver's cursor: this is the hottest query in the product, and building and compiling the
+    statement on every request cost more than running it.
+    """
+    by_municipality = flt.municipality is not None
+    query = _Query(key=_C.c.service_id if by_municipality else _S.c.id)
+    _where(session, flt, query)
     if cursor:
-        conds.append(key > decode_cursor(cursor, int))
-    source = _C.join(_S, _S.c.id == _C.c.service_id) if flt.municipality is not None else _S
-    return select(*columns).select_from(source).where(and_(*conds)).order_by(key).limit(limit + 1)
+        query.conds.append(query.key > query.bind("after", decode_cursor(cursor, int)))
+    dialect = session.get_bind().dialect
+    shape = (dialect.name, by_municipality, *query.shape)
+    cached = _SQL_CACHE.get(shape)
+    if cached is None:
+        source = _C.join(_S, _S.c.id == _C.c.service_id) if by_municipality else _S
+        stmt = select(_S.c.id, _S.c.doc).select_from(source).where(and_(*query.conds)).order_by(query.key)
+        compiled = stmt.compile(dialect=dialect)
+        cached = (compiled.string, tuple(compiled.positiontup or ()) if compiled.positional else None)
+        if len(_SQL_CACHE) < 1000:
+            _SQL_CACHE[shape] = cached
+    sql, order = cached
+    sql += f" LIMIT {int(limit) + 1}"  # an int from the caller, kept out of the cache key
+    params: Any = tuple(query.values[name] for name in order) if order is not None else query.values
+    cursor_ = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor_.execute(sql, params)
+        return [(row[0], row[1]) for row in cursor_.fetchall()]
+    finally:
+        cursor_.close()
 
 
 def list_service_docs(
     session: Session, flt: ServiceFilter, *, limit: int = 50, cursor: str | None = None
 ) -> tuple[list[bytes], str | None]:
     """One page of live services as their stored JSON documents, and the cursor for the next page."""
-    rows = session.execute(_select_page(session, flt, [_S.c.id, _S.c.doc], limit, cursor)).all()
+    rows = _page_rows(session, flt, limit, cursor)
     page = rows[:limit]
-    missing = [r.id for r in page if r.doc is None]
+    missing = [sid for sid, doc in page if doc is None]
     built = {item["id"]: dumps(item) for item in _hydrate(session, missing)} if missing else {}
-    docs = [r.doc.encode() if r.doc is not None else built[r.id] for r in page]
-    next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
+    docs = [doc.encode() if doc is not None else built[sid] for sid, doc in page]
+    next_cursor = encode_cursor(page[-1][0]) if len(rows) > limit else None
     return docs, next_cursor
 
 
