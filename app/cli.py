@@ -16,7 +16,9 @@ from app.db import is_sqlite, transaction
 from app.domain import auth, catalogue, demo, geography, reference, taxonomy
 from app.domain.auth import Actor, system_actor
 from app.domain.errors import DomainError
+from app.domain.imports import runner
 from app.models.auth import Role, TokenCreate, TokenScope, UserCreate, UserKind, UserUpdate
+from app.models.imports import ImportKind
 from app.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(
@@ -239,6 +241,47 @@ def _run(action: Callable[[], T]) -> T:
         return action()
     except DomainError as exc:
         _fail(exc.detail)
+
+
+@app.command("import")
+def import_file(
+    path: Annotated[Path, typer.Argument(help="A CSV or XLSX file", exists=True, dir_okay=False, readable=True)],
+    kind: Annotated[ImportKind, typer.Option(help="rehab-services or municipal-survey")] = ImportKind.rehab_services,
+    dry_run: Annotated[bool, typer.Option(help="Check and report; write nothing")] = False,
+) -> None:
+    """Import services or a municipal survey: all rows or none. Exit code 0 only for a clean file."""
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    console = Console()
+    data = path.read_bytes()
+    with Progress(console=console, transient=True) as progress, transaction() as session:
+        task = progress.add_task(f"Importing {path.name}", total=None)
+
+        def step(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        report = _run(
+            lambda: runner.run_import(session, _cli_actor(), data, path.name, kind, dry_run=dry_run, on_row=step)
+        )
+    summary = Table(title=f"{path.name} ({'dry run' if dry_run else 'applied' if report.applied else 'not applied'})")
+    for column in ("rows", "created", "updated", "unchanged", "rejected"):
+        summary.add_column(column, justify="right")
+    summary.add_row(*(str(getattr(report, c)) for c in ("rows", "created", "updated", "unchanged", "rejected")))
+    console.print(summary)
+    if report.row_errors:
+        errors = Table(title="Problems (nothing was written)")
+        for column in ("row", "column", "problem"):
+            errors.add_column(column)
+        for error in report.row_errors[:200]:
+            errors.add_row(str(error.index), error.column or "", error.message)
+        console.print(errors)
+        if len(report.row_errors) > 200:
+            console.print(f"… and {len(report.row_errors) - 200} more")
+        raise typer.Exit(1)
+    if report.applied:
+        console.print(f"Batch {report.batch_id} applied.")
 
 
 @app.command()

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
         default=None, description="Force the Secure cookie flag; by default it follows the request scheme (https)"
     )
 
+    import_max_bytes: int = Field(default=20_000_000, ge=1_000, le=1_000_000_000, description="Largest upload")
+    import_max_rows: int = Field(default=200_000, ge=1, le=5_000_000)
     # Front-end assets: pinned CDN URLs with Subresource Integrity. Point them at your own copies (and
     # their hashes) to self-host on a closed network; the Content-Security-Policy follows these URLs.
     htmx_url: str = "https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js"

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import audit, auth, organisations, reference, rehab_services
+from app.api.routes import audit, auth, imports, organisations, reference, rehab_services
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(reference.router)
@@ -10,3 +10,4 @@ api_router.include_router(organisations.router)
 api_router.include_router(rehab_services.router)
 api_router.include_router(auth.router)
 api_router.include_router(audit.router)
+api_router.include_router(imports.router)

@@ -493,8 +493,11 @@ def _apply(
     links_changed = (old.forms, old.group_ids, old.catchment) != (new.forms, new.group_ids, new.catchment)
     if not changes and not links_changed:
         return False
+    # Where a change came from is recorded only with a change: re-applying the same data changes nothing.
     if source is not None:
         changes["source"] = source.value
+    if batch_id is not None:
+        changes["source_batch_id"] = batch_id
     before = get_service(session, svc.id) if svc.deleted_at is None else None
     version = guarded_update(session, RehabService, svc.id, svc.version, changes, "service")
     _write_links(session, svc.id, new, old)
@@ -550,8 +553,6 @@ def upsert_service(
     assert svc.id is not None
     check_version(svc.version, if_match, required=False, what="service")
     extra: dict[str, Any] = {"deleted_at": None}  # an upsert brings a deleted service back
-    if batch_id is not None:
-        extra["source_batch_id"] = batch_id
     _apply(session, actor, svc, fields, extra, source, batch_id)
     return get_service(session, svc.id), False
 

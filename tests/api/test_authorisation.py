@@ -59,6 +59,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("DELETE", "/api/v1/tokens/{token_id}"): row(200, 404, viewer=200, other=404),
     ("POST", "/api/v1/users"): row(201, 403),
     ("PATCH", "/api/v1/users/{user_id}"): row(200, 403),
+    ("POST", "/api/v1/imports"): row(201, 201),
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -152,6 +153,7 @@ def request_for(route: tuple[str, str], w: World) -> tuple[str, dict[str, Any] |
         ("DELETE", "/api/v1/tokens/{token_id}"): (f"/api/v1/tokens/{w.viewer_spare_token}", None, {}),
         ("POST", "/api/v1/users"): (path, {"email": "ny@test.example", "name": "Ny", "role": "viewer"}, {}),
         ("PATCH", "/api/v1/users/{user_id}"): (f"/api/v1/users/{w.viewer_user}", {"name": "Nytt navn"}, {}),
+        ("POST", "/api/v1/imports"): (path, None, {}),
     }
     return table[route]
 
@@ -176,7 +178,13 @@ def fingerprint() -> str:
 def test_write_authorisation(route: tuple[str, str], principal: str, world: World, anon: TestClient) -> None:
     url, body, headers = request_for(route, world)
     before = fingerprint()
-    response = anon.request(route[0], url, json=body, headers={**headers, **world.headers[principal]})
+    if route == ("POST", "/api/v1/imports"):
+        csv = f"Tilbyder ID;Ekstern ID;Navn;Nivå;Form\n{world.owner_org};imp-1;Importert;spesialist;dag\n"
+        response = anon.post(
+            url, files={"file": ("tilbud.csv", csv.encode())}, headers={**headers, **world.headers[principal]}
+        )
+    else:
+        response = anon.request(route[0], url, json=body, headers={**headers, **world.headers[principal]})
     expected = EXPECTED[route][principal]
     assert response.status_code == expected, response.text
     if expected >= 400:

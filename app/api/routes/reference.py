@@ -2,14 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from app.api.deps import CatalogueReader, Cursor, ReadSessionDep, SearchText
 from app.api.openapi import problems
 from app.api.responses import Json, page
-from app.domain import geography, taxonomy
+from app.domain import geography, profiles, taxonomy
 from app.models.geography import MunicipalityRead, RegionRead
+from app.models.imports import MunicipalProfileRead
 from app.models.patient_group import PatientGroupRead
 
 router = APIRouter(tags=["reference"])
@@ -57,3 +58,14 @@ async def list_regions(session: ReadSessionDep, _reader: CatalogueReader) -> Jso
 async def list_patient_groups(session: ReadSessionDep, _reader: CatalogueReader) -> Json:
     """List the patient-group taxonomy, parents before children."""
     return page(taxonomy.list_patient_groups(session), None)
+
+
+@router.get("/municipalities/{number}/profile", response_model=MunicipalProfileRead, responses=problems(401, 404))
+async def get_municipal_profile(
+    session: ReadSessionDep,
+    _reader: CatalogueReader,
+    number: Annotated[str, Path(pattern=r"^[0-9]{4}$")],
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="Survey year; the latest if omitted")] = None,
+) -> Json:
+    """What the municipality reported in its rehabilitation survey (the latest year unless given)."""
+    return Json(profiles.get_profile(session, number, year))

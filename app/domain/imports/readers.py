@@ -1,0 +1,109 @@
+"""Read an uploaded file into tables of raw cells: CSV (encoding and delimiter detected) or XLSX."""
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import load_workbook
+
+
+class UnreadableFile(Exception):
+    """The file is not a CSV or XLSX file we can read; `str(exc)` says why, for a person."""
+
+
+@dataclass
+class Table:
+    name: str
+    headers: list[str]
+    rows: Iterator[tuple[int, list[Any]]]  # (row number as the user sees it, cells)
+
+
+_SIGNATURES = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"%PDF": "a PDF document",
+    b"GIF8": "a GIF image",
+    b"\xd0\xcf\x11\xe0": "an old Excel (.xls) or Word file; save it as .xlsx or CSV",
+}
+
+
+def read_tables(data: bytes, file_name: str) -> list[Table]:
+    """The tables in the file: one for CSV, one per sheet for XLSX."""
+    if not data.strip():
+        raise UnreadableFile("The file is empty")
+    for signature, what in _SIGNATURES.items():
+        if data.startswith(signature):
+            raise UnreadableFile(f"The file is {what}, not CSV or XLSX")
+    if data.startswith(b"PK\x03\x04"):
+        return _xlsx(data)
+    if b"\x00" in data[:4096]:
+        raise UnreadableFile("The file is binary, not CSV or XLSX")
+    return [_csv(data)]
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (what Norwegian Excel writes)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile("The text is neither UTF-8 nor Windows-1252; save it as UTF-8 CSV") from exc
+
+
+def _delimiter(header_line: str) -> str:
+    """Semicolon (Norwegian Excel) or comma, whichever splits the header more."""
+    counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in (";", ",", "\t")}
+    return max(counts, key=lambda d: counts[d])
+
+
+def _csv(data: bytes) -> Table:
+    text = decode(data)
+    first = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    try:
+        headers = [h.strip() for h in next(reader)]
+    except StopIteration as exc:
+        raise UnreadableFile("The file is empty") from exc
+    except csv.Error as exc:
+        raise UnreadableFile(f"The CSV could not be read: {exc}") from exc
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for cells in reader:
+                if any(c.strip() for c in cells):
+                    yield reader.line_num, cells
+        except csv.Error as exc:
+            raise UnreadableFile(f"Line {reader.line_num}: {exc}") from exc
+
+    return Table(name="", headers=headers, rows=rows())
+
+
+def _xlsx(data: bytes) -> list[Table]:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UnreadableFile("The file looks like XLSX but could not be opened") from exc
+    tables = []
+    for sheet in book.worksheets:
+        values = sheet.iter_rows(values_only=True)
+        header = next(values, None)
+        if header is None:
+            continue
+        headers = ["" if h is None else str(h).strip() for h in header]
+
+        def rows(values: Any = values) -> Iterator[tuple[int, list[Any]]]:
+            for number, cells in enumerate(values, start=2):
+                if any(c is not None and str(c).strip() for c in cells):
+                    yield number, list(cells)
+
+        tables.append(Table(name=sheet.title, headers=headers, rows=rows()))
+    if not tables:
+        raise UnreadableFile("The workbook has no sheet with a header row")
+    return tables

@@ -1,0 +1,463 @@
+"""Run an import: read, check every row, then write all rows in one transaction (or none).
+
+A dry run does the same writes inside a savepoint and rolls it back, so its report (created, updated,
+unchanged) is exactly what applying would do, and it leaves the database as it was.
+"""
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.domain import catalogue, geography, profiles, taxonomy
+from app.domain.auth import Actor
+from app.domain.errors import DomainError, Forbidden, InvalidInput, RowError
+from app.domain.imports import columns as c
+from app.domain.imports.readers import Table, UnreadableFile, read_tables
+from app.models import ImportBatch, Organisation
+from app.models.imports import ImportKind
+from app.models.rehab_service import (
+    AgeGroup,
+    CapacityUnit,
+    Referrer,
+    RehabServiceFields,
+    ServiceForm,
+    ServiceLevel,
+    ServiceSource,
+    ServiceStatus,
+)
+from app.models.types import utcnow
+from app.settings import get_settings
+
+
+class ImportFileError(DomainError):
+    """The file as a whole cannot be imported (unreadable, empty, missing columns, too many rows)."""
+
+
+@dataclass
+class ServiceRow:
+    row: int
+    provider_id: int
+    external_id: str
+    fields: RehabServiceFields
+
+
+@dataclass
+class ProfileRow:
+    row: int
+    values: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    services: list[ServiceRow] = field(default_factory=list)
+    profiles: list[ProfileRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    rejected_rows: set[tuple[str, int]] = field(default_factory=set)
+
+
+@dataclass
+class Report:
+    kind: ImportKind
+    file_name: str
+    sha256: str
+    dry_run: bool
+    applied: bool = False
+    batch_id: int | None = None
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    row_errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "kind": self.kind.value,
+            "file_name": self.file_name,
+            "sha256": self.sha256,
+            "dry_run": self.dry_run,
+            "applied": self.applied,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "row_errors": [{"row": e.index, "column": e.column, "message": e.message} for e in self.row_errors],
+        }
+
+
+def _header_map(table: Table, spec: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    aliases = {c.norm(alias): name for name, names in spec.items() for alias in (name, *names)}
+    found: dict[str, int] = {}
+    for index, header in enumerate(table.headers):
+        name = aliases.get(c.norm(header))
+        if name is None:
+            continue
+        if name in found:
+            raise ImportFileError(f"Two columns mean the same thing: '{table.headers[found[name]]}' and '{header}'")
+        found[name] = index
+    return found
+
+
+class _Context:
+    """Lookups shared by all rows, loaded once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.municipalities = geography.municipality_numbers(session)
+        self.taxonomy = taxonomy.get_taxonomy(session)
+        orgs = session.execute(
+            select(
+                col(Organisation.id),
+                col(Organisation.orgnr),
+                col(Organisation.municipality_number),
+                col(Organisation.kind),
+            )
+        ).all()
+        self.org_ids = {o.id for o in orgs}
+        self.by_orgnr: dict[str, int] = {o.orgnr: o.id for o in orgs if o.orgnr}
+        self.by_municipality: dict[str, int] = {
+            o.municipality_number: o.id for o in orgs if o.kind == "municipality" and o.municipality_number
+        }
+
+
+def _cell(cells: list[Any], columns: dict[str, int], name: str) -> Any:
+    index = columns.get(name)
+    return cells[index] if index is not None and index < len(cells) else None
+
+
+def _service_row(
+    number: int, cells: list[Any], columns: dict[str, int], headers: list[str], ctx: _Context
+) -> ServiceRow | list[RowError]:
+    errors: list[RowError] = []
+    values: dict[str, Any] = {}
+
+    def header(name: str) -> str:
+        return headers[columns[name]] if name in columns else name
+
+    def parse(name: str, parser: Callable[[Any], Any]) -> None:
+        if name not in columns:
+            return
+        try:
+            values[name] = parser(_cell(cells, columns, name))
+        except c.CellError as exc:
+            errors.append(RowError(number, str(exc), header(name)))
+
+    def listed(mapping: dict[str, str], codes: set[str], what: str) -> Callable[[Any], list[str]]:
+        return lambda value: [c.coded(v, mapping, codes, what) for v in c.items(value)]
+
+    def groups(value: Any) -> list[str]:
+        out = []
+        for item in c.items(value):
+            group = ctx.taxonomy.resolve(item)
+            if group is None:
+                hint = ctx.taxonomy.suggest(item)
+                raise c.CellError(f"unknown patient group '{item}'" + (f"; did you mean '{hint}'?" if hint else ""))
+            out.append(group.code)
+        return out
+
+    for name in (
+        "name",
+        "description",
+        "referral_criteria",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+        "website",
+        "helsehjelpsomrade_8655",
+        "iplos_9151",
+        "omsorgsniva_8406",
+    ):
+        parse(name, c.text)
+    parse("level", lambda v: c.coded(c.text(v) or "", c.LEVELS, {e.value for e in ServiceLevel}, "level"))
+    parse("status", lambda v: c.coded(c.text(v) or "active", c.STATUSES, {e.value for e in ServiceStatus}, "status"))
+    parse("forms", listed(c.FORMS, {e.value for e in ServiceForm}, "form"))
+    parse("age_groups", listed(c.AGE_GROUPS, {e.value for e in AgeGroup}, "age group"))
+    parse("referrers", listed(c.REFERRERS, {e.value for e in Referrer}, "referrer"))
+    parse(
+        "capacity_unit",
+        lambda v: c.coded(t, c.UNITS, {e.value for e in CapacityUnit}, "unit") if (t := c.text(v)) else None,
+    )
+    parse("patient_groups", groups)
+    for name in ("capacity_number", "waiting_time_days"):
+        parse(name, c.integer)
+    for name in ("waiting_time_reported_on", "valid_from", "valid_to", "last_verified_on"):
+        parse(name, c.day)
+    parse("catchment", lambda v: [c.municipality(n, ctx.municipalities) for n in c.items(v)] or None)
+    for name in ("description", "referral_criteria"):
+        if values.get(name) is None:
+            values.pop(name, None)
+    if values.get("status") is None:
+        values.pop("status", None)
+
+    provider_id = _provider(cells, columns, headers, ctx, number, errors)
+    external_id = c.text(_cell(cells, columns, "external_id"))
+    if external_id is None:
+        errors.append(
+            RowError(number, "external ID is missing (each row needs the provider's own key)", header("external_id"))
+        )
+    if errors:
+        return errors
+    try:
+        fields = RehabServiceFields.model_validate(values)
+    except ValidationError as exc:
+        return [RowError(number, str(e["msg"]), header(str(e["loc"][0])) if e["loc"] else None) for e in exc.errors()]
+    assert provider_id is not None
+    assert external_id is not None
+    return ServiceRow(number, provider_id, external_id[:100], fields)
+
+
+def _provider(
+    cells: list[Any], columns: dict[str, int], headers: list[str], ctx: _Context, number: int, errors: list[RowError]
+) -> int | None:
+    """The provider by id, organisation number, or (for municipal services) municipality number."""
+    if (raw := c.text(_cell(cells, columns, "provider_id"))) is not None:
+        if raw.isdigit() and int(raw) in ctx.org_ids:
+            return int(raw)
+        errors.append(RowError(number, f"no organisation with id '{raw}'", headers[columns["provider_id"]]))
+        return None
+    if (raw := c.text(_cell(cells, columns, "provider_orgnr"))) is not None:
+        raw = raw.replace(" ", "")
+        if raw in ctx.by_orgnr:
+            return ctx.by_orgnr[raw]
+        errors.append(
+            RowError(number, f"no organisation with organisation number '{raw}'", headers[columns["provider_orgnr"]])
+        )
+        return None
+    if "provider_municipality" in columns:
+        try:
+            return ctx.by_municipality[
+                c.municipality(_cell(cells, columns, "provider_municipality"), ctx.municipalities)
+            ]
+        except c.CellError as exc:
+            errors.append(RowError(number, str(exc), headers[columns["provider_municipality"]]))
+            return None
+    errors.append(RowError(number, "the provider is missing (organisation number, id or municipality number)", None))
+    return None
+
+
+def _profile_row(
+    number: int, cells: list[Any], columns: dict[str, int], headers: list[str], ctx: _Context
+) -> ProfileRow | list[RowError]:
+    errors: list[RowError] = []
+    values: dict[str, Any] = {}
+    parsers: dict[str, Callable[[Any], Any]] = {
+        "municipality_number": lambda v: c.municipality(v, ctx.municipalities),
+        "year": c.integer,
+        "coordinating_unit_contact": c.text,
+        "rehab_places": c.integer,
+    }
+    for name in columns:
+        try:
+            parser: Callable[[Any], Any] = parsers.get(name, c.boolean)
+            values[name] = parser(_cell(cells, columns, name))
+        except c.CellError as exc:
+            errors.append(RowError(number, str(exc), headers[columns[name]]))
+    year = values.get("year")
+    if "year" in values and (year is None or not 2000 <= year <= 2100):
+        errors.append(RowError(number, "the survey year must be between 2000 and 2100", headers[columns["year"]]))
+    if values.get("rehab_places") is not None and not 0 <= values["rehab_places"] <= 100_000:
+        errors.append(
+            RowError(number, "the number of places must be between 0 and 100000", headers[columns["rehab_places"]])
+        )
+    if values.get("coordinating_unit_contact") and len(values["coordinating_unit_contact"]) > 300:
+        errors.append(RowError(number, "at most 300 characters", headers[columns["coordinating_unit_contact"]]))
+    return errors or ProfileRow(number, values)
+
+
+_SERVICE_SHEETS = {"tilbud", "services", "rehabiliteringstilbud", "rehabservices"}
+_PROFILE_SHEETS = {"kommune", "kommunefakta", "fakta", "profil", "kommuneprofil", "municipality", "facts", "profile"}
+
+
+def plan(session: Session, tables: list[Table], kind: ImportKind) -> Plan:
+    """Read and check every row; nothing is written."""
+    ctx = _Context(session)
+    result = Plan()
+    limit = get_settings().import_max_rows
+    service_tables, profile_tables = _pick_tables(tables, kind)
+    seen: dict[tuple[int, str], int] = {}
+    for table in service_tables:
+        columns = _header_map(table, c.SERVICE_COLUMNS)
+        missing = [c.SERVICE_COLUMNS[n][0] for n in ("external_id", "name", "level", "forms") if n not in columns]
+        if not {"provider_id", "provider_orgnr", "provider_municipality"} & columns.keys():
+            missing.append("Tilbyder orgnr (or Tilbyder ID / Kommunenr)")
+        if missing:
+            raise ImportFileError(f"Missing required column(s): {', '.join(missing)}")
+        for number, cells in table.rows:
+            result.rows += 1
+            if result.rows > limit:
+                raise ImportFileError(f"The file has more than {limit} rows; split it")
+            parsed = _service_row(number, cells, columns, table.headers, ctx)
+            if isinstance(parsed, list):
+                result.errors += parsed
+                result.rejected_rows.add((table.name, number))
+                continue
+            key = (parsed.provider_id, parsed.external_id)
+            if key in seen:
+                result.errors.append(
+                    RowError(
+                        number,
+                        f"the same provider and external ID as row {seen[key]}",
+                        table.headers[columns["external_id"]],
+                    )
+                )
+                result.rejected_rows.add((table.name, number))
+                continue
+            seen[key] = number
+            result.services.append(parsed)
+    years: dict[tuple[str, int], int] = {}
+    for table in profile_tables:
+        columns = _header_map(table, c.PROFILE_COLUMNS)
+        missing = [c.PROFILE_COLUMNS[n][0] for n in ("municipality_number", "year") if n not in columns]
+        if missing:
+            raise ImportFileError(f"Sheet '{table.name or 'CSV'}': missing required column(s): {', '.join(missing)}")
+        for number, cells in table.rows:
+            result.rows += 1
+            parsed_profile = _profile_row(number, cells, columns, table.headers, ctx)
+            if isinstance(parsed_profile, list):
+                result.errors += parsed_profile
+                result.rejected_rows.add((table.name, number))
+                continue
+            pkey = (parsed_profile.values["municipality_number"], parsed_profile.values["year"])
+            if pkey in years:
+                result.errors.append(RowError(number, f"the same municipality and year as row {years[pkey]}", None))
+                result.rejected_rows.add((table.name, number))
+                continue
+            years[pkey] = number
+            result.profiles.append(parsed_profile)
+    if result.rows == 0:
+        raise ImportFileError("The file has a header but no rows")
+    return result
+
+
+def _pick_tables(tables: list[Table], kind: ImportKind) -> tuple[list[Table], list[Table]]:
+    if kind == ImportKind.rehab_services:
+        named = [t for t in tables if c.norm(t.name) in _SERVICE_SHEETS]
+        return (named or tables[:1]), []
+    services = [t for t in tables if c.norm(t.name) in _SERVICE_SHEETS]
+    facts = [t for t in tables if c.norm(t.name) in _PROFILE_SHEETS]
+    if not facts:
+        by_header = [t for t in tables if "year" in _header_map(t, c.PROFILE_COLUMNS)]
+        facts = [t for t in by_header if t not in services]
+    if not facts:
+        raise ImportFileError(
+            "A municipal survey needs a sheet of municipality facts ('Kommune': Kommunenr, År, Kreftkoordinator, …)"
+        )
+    return services, facts
+
+
+def run_import(
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    file_name: str,
+    kind: ImportKind,
+    *,
+    dry_run: bool,
+    on_row: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Check the whole file, then (unless it has errors) write it in one go; see the module docstring."""
+    if not actor.can_write:
+        raise Forbidden("Your account or token may only read")
+    report = Report(kind=kind, file_name=file_name[:255], sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
+    if len(data) > get_settings().import_max_bytes:
+        raise ImportFileError(f"The file is larger than {get_settings().import_max_bytes // 1_000_000} MB")
+    try:
+        checked = plan(session, read_tables(data, file_name), kind)
+    except UnreadableFile as exc:
+        raise ImportFileError(str(exc)) from exc
+    refused = sorted({row.provider_id for row in checked.services if not actor.may_write_org(row.provider_id)})
+    if refused:
+        raise Forbidden(f"You may not change services of organisation(s) {', '.join(map(str, refused))}")
+    numbers = sorted({p.values["municipality_number"] for p in checked.profiles})
+    refused_numbers = [n for n in numbers if not actor.may_write_org(_municipality_org(session, n) or 0)]
+    if refused_numbers:
+        raise Forbidden(f"You may not report for municipality {', '.join(refused_numbers)}")
+    report.rows = checked.rows
+    report.row_errors = sorted(checked.errors, key=lambda e: e.index)
+    report.rejected = len(checked.rejected_rows)
+    if checked.errors:
+        return report
+    savepoint = session.begin_nested()
+    try:
+        batch = ImportBatch(
+            kind=kind.value,
+            file_name=report.file_name,
+            sha256=report.sha256,
+            actor_user_id=actor.user_id,
+            actor_label=actor.label[:300],
+            created_at=utcnow(),
+            rows=checked.rows,
+        )
+        session.add(batch)
+        session.flush()
+        total = len(checked.services) + len(checked.profiles)
+        done = 0
+        for row in checked.services:
+            before = catalogue.find_version(session, row.provider_id, row.external_id)
+            try:
+                service, created = catalogue.upsert_service(
+                    session,
+                    actor,
+                    row.provider_id,
+                    row.external_id,
+                    row.fields,
+                    None,
+                    source=ServiceSource.import_batch,
+                    batch_id=batch.id,
+                )
+            except InvalidInput as exc:
+                report.row_errors += [RowError(row.row, e.message, str(e.loc[-1])) for e in exc.errors]
+                report.rejected += 1
+                continue
+            _count(report, "created" if created else "updated" if service["version"] != before else "unchanged")
+            done += 1
+            if on_row:
+                on_row(done, total)
+        for profile_row in checked.profiles:
+            _count(report, profiles.upsert_profile(session, actor, profile_row.values, batch.id))
+            done += 1
+            if on_row:
+                on_row(done, total)
+        if report.row_errors:
+            savepoint.rollback()
+            report.created = report.updated = report.unchanged = 0
+            return report
+        batch.created, batch.updated, batch.unchanged = report.created, report.updated, report.unchanged
+        session.flush()
+        if dry_run:
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+            report.batch_id = batch.id
+            report.applied = True
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    return report
+
+
+def _municipality_org(session: Session, number: str) -> int | None:
+    org_id: int | None = session.execute(
+        select(col(Organisation.id)).where(
+            col(Organisation.municipality_number) == number, col(Organisation.kind) == "municipality"
+        )
+    ).scalar_one_or_none()
+    return org_id
+
+
+def _count(report: Report, outcome: str) -> None:
+    setattr(report, outcome, getattr(report, outcome) + 1)
+
+
+def list_batches(session: Session, limit: int = 100) -> list[dict[str, Any]]:
+    batches = session.execute(select(ImportBatch).order_by(col(ImportBatch.id).desc()).limit(limit)).scalars()
+    return [{**b.model_dump(), "row_errors": b.row_errors} for b in batches]
