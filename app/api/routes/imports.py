@@ -75,7 +75,8 @@ async def list_imports(session: ReadSessionDep, _reader: Reader) -> Json:
     "/templates/{kind}.{extension}",
     response_class=Response,
     responses={
-        200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}
+        200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}},
+        **problems(),
     },
 )
 async def get_import_template(
