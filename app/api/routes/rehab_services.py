@@ -1,15 +1,16 @@
 """Rehabilitation services: the catalogue."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import AfterValidator
 
 from app.api.deps import CatalogueReader, Cursor, IdPath, IfMatch, ReadSessionDep, SearchText, SessionDep, Writer
 from app.api.openapi import ETAG_HEADER, problems, with_etag
 from app.api.responses import Json, raw_page
-from app.domain import catalogue
+from app.domain import catalogue, exports
 from app.domain.versioning import etag
 from app.models.rehab_service import (
     RehabServiceCreate,
@@ -39,8 +40,13 @@ def _bounded(value: datetime) -> datetime:
     return value
 
 
-@router.get("", response_model=RehabServicePage, responses=problems(401))
+@router.get(
+    "",
+    response_model=RehabServicePage,
+    responses={200: {"content": {"text/csv": {}}}, **problems(401)},
+)
 async def list_rehab_services(
+    request: Request,
     session: ReadSessionDep,
     _reader: CatalogueReader,
     municipality: Annotated[
@@ -63,6 +69,10 @@ async def list_rehab_services(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size (1-500)")] = 50,
     cursor: Cursor = None,
+    format: Annotated[
+        Literal["json", "csv"] | None,
+        Query(description="csv: every matching service as a CSV file for Excel (also with Accept: text/csv)"),
+    ] = None,
 ) -> Response:
     """List services in a stable order, filtered; follow next_cursor for the next page."""
     flt = catalogue.ServiceFilter(
@@ -75,6 +85,12 @@ async def list_rehab_services(
         q=q,
         updated_since=updated_since,
     )
+    if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
+        return StreamingResponse(
+            exports.services_csv(session, flt),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="rehabiliteringstilbud.csv"'},
+        )
     docs, next_cursor = catalogue.list_service_docs(session, flt, limit=limit, cursor=cursor)
     return raw_page(docs, next_cursor)
 
