@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
-from sqlmodel import SQLModel
 
 from app.db import transaction
 from app.domain import auth
@@ -20,7 +18,7 @@ from app.main import create_app
 from app.models.auth import ApiToken, Role, TokenCreate, TokenScope, UserCreate
 from app.models.types import utcnow
 from tests.conftest import SYSTEM, TokenFactory
-from tests.factories import create_organisation, create_service, service_body
+from tests.factories import create_organisation, create_service, fingerprint, service_body
 
 PRINCIPALS = (
     "anonymous",
@@ -156,21 +154,6 @@ def request_for(route: tuple[str, str], w: World) -> tuple[str, dict[str, Any] |
         ("POST", "/api/v1/imports"): (path, None, {}),
     }
     return table[route]
-
-
-# Bookkeeping that a refused request may touch (a token's last use); everything else must stay the same.
-VOLATILE = {("api_token", "last_used_at"), ("user_session", "last_seen_at")}
-
-
-def fingerprint() -> str:
-    digest = hashlib.sha256()
-    with transaction() as session:
-        for table in SQLModel.metadata.sorted_tables:
-            columns = [c.name for c in table.columns if (table.name, c.name) not in VOLATILE]
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            for values in session.execute(text(f'SELECT {quoted} FROM "{table.name}" ORDER BY 1')):
-                digest.update(repr((table.name, tuple(values))).encode())
-    return digest.hexdigest()
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS)

@@ -136,6 +136,14 @@ def text(value: Any) -> str | None:
     return out or None
 
 
+def required(value: Any) -> str:
+    """A cell that must be filled in."""
+    out = text(value)
+    if out is None:
+        raise CellError("is missing")
+    return out
+
+
 def integer(value: Any) -> int | None:
     """12, 12.0, '12', '12,0', '1 200' → int; '12,5' is an error (not a whole number)."""
     if value is None or (isinstance(value, str) and not value.strip()):

@@ -138,6 +138,13 @@ def _service_row(
 ) -> ServiceRow | list[RowError]:
     errors: list[RowError] = []
     values: dict[str, Any] = {}
+    filled = [cell for cell in cells if cell is not None and str(cell).strip()]
+    if len(headers) > 2 and len(filled) == 1 and any(sep in str(filled[0]) for sep in ",;\t"):
+        return [
+            RowError(
+                number, f"the row has 1 cell but the header has {len(headers)}: is it separated like the header?", None
+            )
+        ]
 
     def header(name: str) -> str:
         return headers[columns[name]] if name in columns else name
@@ -163,8 +170,8 @@ def _service_row(
             out.append(group.code)
         return out
 
+    parse("name", c.required)
     for name in (
-        "name",
         "description",
         "referral_criteria",
         "contact_name",
@@ -176,9 +183,9 @@ def _service_row(
         "omsorgsniva_8406",
     ):
         parse(name, c.text)
-    parse("level", lambda v: c.coded(c.text(v) or "", c.LEVELS, {e.value for e in ServiceLevel}, "level"))
+    parse("level", lambda v: c.coded(c.required(v), c.LEVELS, {e.value for e in ServiceLevel}, "level"))
     parse("status", lambda v: c.coded(c.text(v) or "active", c.STATUSES, {e.value for e in ServiceStatus}, "status"))
-    parse("forms", listed(c.FORMS, {e.value for e in ServiceForm}, "form"))
+    parse("forms", lambda v: listed(c.FORMS, {e.value for e in ServiceForm}, "form")(c.required(v)))
     parse("age_groups", listed(c.AGE_GROUPS, {e.value for e in AgeGroup}, "age group"))
     parse("referrers", listed(c.REFERRERS, {e.value for e in Referrer}, "referrer"))
     parse(
@@ -208,10 +215,18 @@ def _service_row(
     try:
         fields = RehabServiceFields.model_validate(values)
     except ValidationError as exc:
-        return [RowError(number, str(e["msg"]), header(str(e["loc"][0])) if e["loc"] else None) for e in exc.errors()]
+        return [RowError(number, _message(e), header(str(e["loc"][0])) if e["loc"] else None) for e in exc.errors()]
     assert provider_id is not None
     assert external_id is not None
     return ServiceRow(number, provider_id, external_id[:100], fields)
+
+
+def _message(error: Any) -> str:
+    """A pydantic error as a sentence for the person who filled in the file."""
+    ctx = error.get("ctx") or {}
+    if "error" in ctx:
+        return str(ctx["error"])
+    return str(error["msg"])
 
 
 def _provider(

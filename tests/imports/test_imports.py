@@ -1,0 +1,235 @@
+"""Bulk imports through the API and CLI: the bad-file corpus, all-or-nothing, re-apply, surveys, exports."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from app.cli import app as cli
+from app.db import transaction
+from app.domain.imports import runner
+from app.models.imports import ImportKind
+from app.settings import get_settings
+from tests.conftest import SYSTEM
+from tests.factories import fingerprint, org_id
+
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "imports"
+API = "/api/v1/imports"
+
+
+def upload(client: TestClient, name: str, *, dry_run: bool = False, kind: str = "rehab-services") -> Any:
+    data = (CORPUS / name).read_bytes()
+    return client.post(API, files={"file": (name, data)}, data={"kind": kind, "dry_run": str(dry_run).lower()})
+
+
+def errors(response: Any) -> list[tuple[int, str | None, str]]:
+    return [(e["row"], e["column"], e["message"]) for e in response.json()["row_errors"]]
+
+
+def test_dry_run_reports_and_writes_nothing_then_apply_then_reapply(client: TestClient) -> None:
+    before = fingerprint()
+    dry = upload(client, "good_utf8.csv", dry_run=True)
+    assert dry.status_code == 200, dry.text
+    assert dry.json() | {"sha256": "-"} == {
+        "batch_id": None,
+        "kind": "rehab-services",
+        "file_name": "good_utf8.csv",
+        "sha256": "-",
+        "dry_run": True,
+        "applied": False,
+        "rows": 2,
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        "row_errors": [],
+    }
+    assert fingerprint() == before
+    applied = upload(client, "good_utf8.csv")
+    assert applied.status_code == 201
+    assert applied.json()["created"] == 2
+    batch_id = applied.json()["batch_id"]
+    fonna = org_id(client, "Helse Fonna HF")
+    services = client.get("/api/v1/rehab-services", params={"provider": fonna}).json()["items"]
+    assert {s["external_id"] for s in services} == {"K1", "K2"}
+    assert {s["source"] for s in services} == {"import"}
+    assert services[0]["forms"] == ["learning_and_mastery"]
+    after_first = fingerprint()
+    again = upload(client, "good_utf8.csv")
+    assert again.json()["unchanged"] == 2
+    assert again.json()["created"] == again.json()["updated"] == 0
+    batches = client.get(API).json()["items"]
+    assert [b["id"] for b in batches][-1] == batch_id
+    assert batches[0]["sha256"] == applied.json()["sha256"]
+    events = client.get("/api/v1/audit-events", params={"entity_type": "rehab_service"}).json()["items"]
+    assert {e["batch_id"] for e in events} == {batch_id}
+    # Re-applying wrote only its own batch record.
+    assert after_first != fingerprint()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "mixed_delimiters.csv",
+            [(3, None, "the row has 1 cell but the header has 7: is it separated like the header?")],
+        ),
+        (
+            "municipalities.csv",
+            [
+                (3, "Kommunenr", "unknown municipality number '9999'"),
+                (4, "Kommunenr", "unknown municipality number '46 14'"),
+            ],
+        ),
+        ("duplicates.csv", [(3, "Ekstern ID", "the same provider and external ID as row 2")]),
+        (
+            "bad_values.csv",
+            [
+                (2, "Form", "unknown form 'spa'"),
+                (2, "Pasientgrupper", "unknown patient group 'kols-ish'; did you mean 'copd'?"),
+            ],
+        ),
+        ("merged_formulas.xlsx", [(3, "Navn", "is missing")]),
+    ],
+)
+def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_written(
+    client: TestClient, name: str, expected: list[tuple[int, str, str]]
+) -> None:
+    before = fingerprint()
+    for dry_run in (True, False):
+        response = upload(client, name, dry_run=dry_run)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["applied"] is False
+        assert errors(response) == [(row, column, message) for row, column, message in expected]
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "detail"),
+    [
+        ("empty.csv", "The file is empty"),
+        ("header_only.csv", "The file has a header but no rows"),
+        ("missing_columns.csv", "Missing required column(s): Nivå, Form"),
+        ("image.csv", "The file is a PNG image, not CSV or XLSX"),
+    ],
+)
+def test_unusable_files_are_refused_whole(client: TestClient, name: str, detail: str) -> None:
+    before = fingerprint()
+    response = upload(client, name)
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/unreadable-file"
+    assert response.json()["detail"] == detail
+    assert fingerprint() == before
+
+
+def test_encodings_and_delimiters_are_detected(client: TestClient) -> None:
+    assert upload(client, "good_bom_comma.csv").status_code == 201
+    response = upload(client, "windows1252.csv")
+    assert response.status_code == 201, response.text
+    fonna = org_id(client, "Helse Fonna HF")
+    names = {s["name"] for s in client.get("/api/v1/rehab-services", params={"provider": fonna}).json()["items"]}
+    assert "Rehabilitering på Ålesund – øvelser" in names
+
+
+def test_excel_numbers_lose_no_leading_zero(client: TestClient, tmp_path: Path) -> None:
+    data = "Kommunenr;Ekstern ID;Navn;Nivå;Form\n301;O1;Oslo uten null;kommunal;dag\n".encode()
+    response = client.post(API, files={"file": ("oslo.csv", data)})
+    assert response.status_code == 201, response.text
+    oslo = org_id(client, "Oslo", kind="municipality")
+    service = client.get("/api/v1/rehab-services", params={"provider": oslo}).json()["items"][0]
+    assert service["catchment"] == ["0301"]
+
+
+def test_a_script_tag_is_kept_as_text(client: TestClient, anon: TestClient) -> None:
+    assert upload(client, "script_tag.csv").status_code == 201
+    service = client.get("/api/v1/rehab-services", params={"q": "alert"}).json()["items"][0]
+    assert service["name"] == "<script>alert('x')</script>"
+    assert "<script>alert" not in anon.get(f"/rehab-services/{service['id']}").text
+
+
+def test_files_over_the_limit_get_413(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REHABKART_IMPORT_MAX_BYTES", "1000")
+    get_settings.cache_clear()
+    try:
+        response = client.post(API, files={"file": ("big.csv", b"a;b\n" + b"x;y\n" * 400)})
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+    finally:
+        monkeypatch.delenv("REHABKART_IMPORT_MAX_BYTES")
+        get_settings.cache_clear()
+
+
+def test_municipal_survey_stores_profiles(client: TestClient) -> None:
+    response = upload(client, "municipal_survey.xlsx", kind="municipal-survey")
+    assert response.status_code == 201, response.text
+    assert response.json()["created"] == 3
+    profile = client.get("/api/v1/municipalities/4614/profile").json()
+    assert profile["year"] == 2026
+    assert profile["has_cancer_coordinator"] is True
+    assert profile["overview_of_rehab_needs"] is True  # "x"
+    assert profile["overview_of_waiting_times"] is None  # blank: not answered
+    assert profile["everyday_rehab_team"] is True
+    assert profile["rehab_places"] == 6
+    oslo = client.get("/api/v1/municipalities/0301/profile", params={"year": 2026}).json()
+    assert oslo["rehab_places"] == 12  # "12,0" with a decimal comma
+    assert client.get("/api/v1/municipalities/1106/profile").status_code == 404
+    assert upload(client, "municipal_survey.xlsx", kind="municipal-survey").json()["unchanged"] == 3
+
+
+def test_templates_download(client: TestClient) -> None:
+    csv = client.get(f"{API}/templates/rehab-services.csv")
+    assert csv.status_code == 200
+    assert csv.content.startswith("\ufeffEkstern ID;".encode())
+    xlsx = client.get(f"{API}/templates/municipal-survey.xlsx")
+    assert xlsx.content.startswith(b"PK")
+    # The template itself imports cleanly (as a dry run).
+    response = client.post(
+        API, files={"file": ("t.xlsx", xlsx.content)}, data={"kind": "municipal-survey", "dry_run": "true"}
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_an_import_killed_midway_leaves_nothing(database_url: str) -> None:
+    rows = "\n".join(f"983974694;R{i};Tilbud {i};spesialist;dag" for i in range(1, 1001))
+    data = f"Tilbyder orgnr;Ekstern ID;Navn;Nivå;Form\n{rows}\n".encode()
+    before = fingerprint()
+
+    def explode(done: int, total: int) -> None:
+        if done == 500:
+            raise RuntimeError("power cut at row 500 of 1000")
+
+    with pytest.raises(RuntimeError), transaction() as session:
+        runner.run_import(session, SYSTEM, data, "big.csv", ImportKind.rehab_services, dry_run=False, on_row=explode)
+    assert fingerprint() == before
+
+
+def test_cli_import_exit_codes(database_url: str) -> None:
+    good = CliRunner().invoke(cli, ["import", str(CORPUS / "good_utf8.csv"), "--dry-run"])
+    assert good.exit_code == 0, good.output
+    assert "dry run" in good.output
+    bad = CliRunner().invoke(cli, ["import", str(CORPUS / "duplicates.csv")])
+    assert bad.exit_code == 1
+    assert "the same provider and external ID as row 2" in bad.output
+    unreadable = CliRunner().invoke(cli, ["import", str(CORPUS / "image.csv")])
+    assert unreadable.exit_code == 1
+    assert "PNG image" in unreadable.output
+
+
+def test_csv_export_opens_in_excel_and_neutralises_formulas(client: TestClient) -> None:
+    fonna = org_id(client, "Helse Fonna HF")
+    client.post(
+        "/api/v1/rehab-services",
+        json={"provider_id": fonna, "name": '=HYPERLINK("http://evil")', "level": "specialist", "forms": ["day"]},
+    )
+    export = client.get("/api/v1/rehab-services", params={"provider": fonna}, headers={"Accept": "text/csv"})
+    assert export.status_code == 200
+    assert export.headers["content-type"].startswith("text/csv")
+    text = export.content.decode("utf-8")
+    assert text.startswith("\ufeffid;provider_id;")
+    assert "\r\n" in text
+    assert "'=HYPERLINK(" in text
+    assert ";=" not in text
+    assert ';"=' not in text
