@@ -61,14 +61,23 @@ def safe_cell(value: Any) -> str:
 
 
 def services_csv(session: Session, flt: catalogue.ServiceFilter, page_size: int = 500) -> Iterator[bytes]:
-    """Every service matching `flt` as CSV: UTF-8 with BOM, semicolons and CRLF, as Norwegian Excel expects."""
+    """Every service matching `flt` as CSV: UTF-8 with BOM, semicolons and CRLF, as Norwegian Excel expects.
+
+    The first page is read here, so a bad filter is an error before any byte of the file is sent.
+    """
+    first = catalogue.list_services(session, flt, limit=page_size)
+    return _rows(session, flt, page_size, first)
+
+
+def _rows(
+    session: Session, flt: catalogue.ServiceFilter, page_size: int, first: tuple[list[dict[str, Any]], str | None]
+) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMNS)
     yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    cursor = None
+    items, cursor = first
     while True:
-        items, cursor = catalogue.list_services(session, flt, limit=page_size, cursor=cursor)
         buffer.seek(0)
         buffer.truncate()
         for item in items:
@@ -76,3 +85,4 @@ def services_csv(session: Session, flt: catalogue.ServiceFilter, page_size: int 
         yield buffer.getvalue().encode("utf-8")
         if cursor is None:
             return
+        items, cursor = catalogue.list_services(session, flt, limit=page_size, cursor=cursor)
