@@ -282,8 +282,13 @@ def new_context(
     """Make browser contexts (separate cookie jars: one per user); all are checked and closed after the test."""
     contexts: list[BrowserContext] = []
 
-    def make() -> BrowserContext:
-        context = browser.new_context(base_url=base_url, locale="nb-NO", viewport={"width": 1280, "height": 800})
+    def make(*, java_script_enabled: bool = True) -> BrowserContext:
+        context = browser.new_context(
+            base_url=base_url,
+            locale="nb-NO",
+            viewport={"width": 1280, "height": 800},
+            java_script_enabled=java_script_enabled,
+        )
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         watch = BrowserWatch()
 

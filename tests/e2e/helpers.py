@@ -2,10 +2,9 @@
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -72,7 +71,10 @@ class BrowserWatch:
         return [f"{title}:\n" + "\n".join(f"  - {item}" for item in items) for title, items in sections if items]
 
 
-ContextFactory = Callable[[], BrowserContext]
+class ContextFactory(Protocol):
+    """Makes a checked browser context (its own cookie jar: one per user); without JavaScript if told."""
+
+    def __call__(self, *, java_script_enabled: bool = True) -> BrowserContext: ...
 
 
 _AXE_RUN = """
@@ -94,10 +96,15 @@ def _file_name(name: str) -> str:
 
 
 def shot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot as test-output/e2e/<name>.png."""
+    """Save a full-page screenshot as test-output/e2e/<name>.png.
+
+    The text caret is left alone: hiding it (Playwright's default) leaves an empty style attribute on the
+    page's text fields, which htmx later copies (settling a swap) or restores (history), and the CSP then
+    reports it as an inline style.
+    """
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     path = OUTPUT_DIR / f"{_file_name(name)}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, caret="initial")
     return path
 
 
