@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal_column, select, update
+from sqlalchemy import and_, bindparam, case, delete, exists, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -45,6 +46,7 @@ from app.models.types import utcnow
 from app.serialization import dumps, loads
 
 ServiceDict = dict[str, Any]
+NORWAY = ZoneInfo("Europe/Oslo")
 
 _S = RehabService.__table__  # type: ignore[attr-defined]
 _O = Organisation.__table__  # type: ignore[attr-defined]
@@ -611,7 +613,7 @@ def verify_service(session: Session, actor: Actor, service_id: int) -> ServiceDi
     """Mark the service as checked today ("verified today"), whatever its version."""
     svc = _live(session, service_id)
     require_org_write(actor, svc.provider_id)
-    today = utcnow().date()
+    today = datetime.now(NORWAY).date()  # "today" as the coordinator sees it, not in UTC
     if svc.last_verified_on == today:
         return get_service(session, service_id)
     before = get_service(session, service_id)
@@ -641,17 +643,15 @@ def summary(session: Session, *, recent: int = 8, stale_after_days: int = 365) -
             select(_F.c.form, func.count()).join(_S, _S.c.id == _F.c.service_id).where(live).group_by(_F.c.form)
         ).all()
     )
-    codes = taxonomy.get_taxonomy(session).by_id
-    by_group = {
-        codes[gid].code: n
-        for gid, n in session.execute(
-            select(_G.c.patient_group_id, func.count())
-            .join(_S, _S.c.id == _G.c.service_id)
-            .where(live)
-            .group_by(_G.c.patient_group_id)
-        ).all()
-        if gid in codes
-    }
+    # A group counts the services of its sub-groups too, as its filter does: one pass over the links.
+    tax = taxonomy.get_taxonomy(session)
+    codes = [g.code for g in tax.groups]
+    counts = [
+        func.count(func.distinct(case((_G.c.patient_group_id.in_(tax.subtree_ids(code)), _G.c.service_id))))
+        for code in codes
+    ]
+    row = session.execute(select(*counts).select_from(_G.join(_S, _S.c.id == _G.c.service_id)).where(live)).one()
+    by_group = {code: n for code, n in zip(codes, row, strict=True) if n}
     recent_ids = list(
         session.execute(
             select(_S.c.id).where(live).order_by(_S.c.updated_at.desc(), _S.c.id.desc()).limit(recent)

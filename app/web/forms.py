@@ -80,6 +80,9 @@ def field_messages(exc: ValidationError) -> dict[str, str]:
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
         name = loc[0] if loc else "__all__"
+        if name == "provider_id":
+            out.setdefault(name, "Velg tilbyder.")
+            continue
         message = _MESSAGES.get(err["type"], "")
         if message:
             message = message.format(**(err.get("ctx") or {}))

@@ -65,7 +65,19 @@ FIELDS = {
     "deleted_at": _("Slettet"),
 }
 
+KINDS = {
+    "municipality": _("Kommune"),
+    "district": _("Bydel"),
+    "health_trust": _("Helseforetak"),
+    "private_institution": _("Privat institusjon"),
+    "user_organisation": _("Brukerorganisasjon"),
+    "education": _("Utdanningsinstitusjon"),
+    "regional_authority": _("Regionalt helseforetak"),
+    "other": _("Annen"),
+}
+
 ALL = {
+    "kinds": KINDS,
     "levels": LEVELS,
     "forms": FORMS,
     "statuses": STATUSES,

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -26,20 +27,52 @@ env = Environment(
 env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
 
+OSLO = ZoneInfo("Europe/Oslo")
+
+
 def _date(value: date | datetime | str | None) -> str:
-    """dd.mm.yyyy (with the time for timestamps); accepts ISO strings from stored documents."""
+    """dd.mm.yyyy (timestamps with the time, in Norwegian time); accepts ISO strings from stored documents."""
     if not value:
         return ""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        value = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else date.fromisoformat(value)
     if isinstance(value, datetime):
-        return as_utc(value).strftime("%d.%m.%Y %H:%M")
+        return as_utc(value).astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
     return value.strftime("%d.%m.%Y")
+
+
+_CODED = {
+    "level": "levels",
+    "forms": "forms",
+    "status": "statuses",
+    "age_groups": "age_groups",
+    "capacity_unit": "capacity_units",
+    "referrers": "referrers",
+    "source": "sources",
+}
+
+
+def _shown(field: str, value: Any, labels: dict[str, dict[str, str]]) -> str:
+    """A stored value as people read it: labels for codes, dd.mm.yyyy for dates, '–' for nothing."""
+    if value is None or value == [] or value == "":
+        return "–"
+    mapping = labels.get(_CODED.get(field, ""), {})
+    if isinstance(value, list):
+        return ", ".join(mapping.get(str(v), str(v)) for v in value)
+    if isinstance(value, bool):
+        return "ja" if value else "nei"
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return _date(text)
+        except ValueError:
+            return text
+    return mapping.get(text, text)
 
 
 env.filters["dato"] = _date
 env.filters["label"] = lambda value, mapping: mapping.get(value, value)
-env.filters["first_two"] = lambda item: (item[0], item[1])
+env.filters["shown"] = _shown
 
 
 def render(

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from app.api.deps import IdPath, ReadSessionDep, SessionDep
-from app.domain import audit, catalogue, organisations
+from app.domain import audit, catalogue, geography, organisations
 from app.domain.auth import Actor
 from app.domain.errors import InvalidInput, StaleVersion
 from app.models.rehab_service import RehabServiceCreate, RehabServiceFields, ServiceForm, ServiceLevel, ServiceStatus
@@ -109,10 +109,11 @@ def _form(
     status_code: int = 200,
     conflict: dict[str, list[Any]] | None = None,
 ) -> HTMLResponse:
+    order = list(labels.FIELDS)
     context = {
         "actor": actor,
         "values": values,
-        "errors": errors,
+        "errors": dict(sorted(errors.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))),
         "service": service,
         "conflict": conflict,
         "options": catalogue.filter_options(session),
@@ -185,8 +186,25 @@ async def service_update(request: Request, session: SessionDep, actor: PageWrite
         # Someone saved first: show what they changed and keep everything this user typed.
         theirs = audit.changes_since(session, "rehab_service", service_id, int(version) if version.isdigit() else 0)
         kept = {**values, "version": current["version"]}
+        for name, (old, _new) in theirs.items():
+            # A field this user left as it was takes the other user's value; what they typed stays theirs.
+            if name in kept and _same(kept[name], old):
+                kept[name] = None if name == "catchment" and current["catchment_inherited"] else current.get(name)
         return _form(request, session, actor, kept, {}, current, 409, conflict=theirs)
     return _done(request, f"/rehab-services/{service_id}")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as the form shows them (a posted '12' is the stored 12; blank is None; lists in any order)."""
+
+    def plain(value: Any) -> Any:
+        if value in (None, "", []):
+            return None
+        if isinstance(value, list | tuple):
+            return sorted(str(v) for v in value)
+        return str(value)
+
+    return bool(plain(a) == plain(b))
 
 
 @router.post("/rehab-services/{service_id}/verify", response_model=None, name="service_verify")
@@ -211,6 +229,7 @@ async def organisation_detail(
         "services": services,
         "more": next_cursor is not None,
         "municipalities": dict(catalogue.filter_options(session).municipalities),
+        "regions": {r["code"]: r["name"] for r in geography.list_regions(session)},
         "labels": labels.ALL,
     }
     return render(request, "organisations/detail.html", context)
