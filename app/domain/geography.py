@@ -31,11 +31,22 @@ def municipality_numbers(session: Session) -> frozenset[str]:
 
 def invalidate() -> None:
     _numbers_cache.clear()
+    _names_cache.clear()
+
+
+_names_cache: dict[str, tuple[float, dict[str, str]]] = {}
 
 
 def municipality_names(session: Session) -> dict[str, str]:
-    """Number → name for every municipality."""
-    return dict(session.exec(select(Municipality.number, Municipality.name)).all())
+    """Number → name for every municipality (cached briefly, like the numbers)."""
+    key = str(session.get_bind().engine.url)
+    hit = _names_cache.get(key)
+    now = time.monotonic()
+    if hit and now - hit[0] < _TTL_SECONDS:
+        return hit[1]
+    names = dict(session.exec(select(Municipality.number, Municipality.name)).all())
+    _names_cache[key] = (now, names)
+    return names
 
 
 def require_municipalities(

@@ -77,17 +77,18 @@ async def service_list(
     except InvalidInput as exc:
         items, next_cursor, error = [], None, "; ".join(e.message for e in exc.errors) or exc.detail
     query = {k: v for k, v in chosen.items() if v}
+    block = "results" if request.headers.get("HX-Target") == "results" else "content"
     context = {
         "actor": actor,
         "items": items,
         "chosen": chosen,
-        "options": catalogue.filter_options(session),
+        # The filter form is not in the htmx fragment, so its options are only needed for the full page.
+        "options": catalogue.filter_options(session) if block == "content" else None,
         "labels": labels.ALL,
         "error": error,
         "next_url": f"/rehab-services?{urlencode({**query, 'cursor': next_cursor})}" if next_cursor else None,
         "first_url": f"/rehab-services?{urlencode(query)}" if cursor else None,
     }
-    block = "results" if request.headers.get("HX-Target") == "results" else "content"
     return render(request, "rehab_services/list.html", context, block=block)
 
 
