@@ -290,12 +290,23 @@ def serve(
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
     reload: Annotated[bool, typer.Option(help="Reload on code changes")] = False,
+    loop: Annotated[str, typer.Option(help="Event loop: asyncio or uvloop")] = "asyncio",
 ) -> None:
     """Serve the API and pages with uvicorn."""
     import uvicorn
 
     typer.echo(f"Rehabkart on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, reload=reload, access_log=False)
+    # asyncio, not uvloop: under load uvloop let new connections wait many loop turns (p99 ~5x worse in
+    # bench/README.md); throughput is the same.
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        access_log=False,
+        loop=loop,
+    )
 
 
 @app.command()

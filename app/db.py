@@ -35,10 +35,14 @@ def build_engine(url: str, echo: bool = False, *, writer: bool = False) -> Engin
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_size=8, max_overflow=8, pool_pre_ping=True)
+        # No pre-ping (a round trip per checkout on the hot path); recycle instead, and fail fast when the
+        # pool is exhausted (503) rather than wait on the event loop.
+        return create_engine(url, echo=echo, pool_size=8, max_overflow=8, pool_recycle=1800, pool_timeout=5)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False}, pool_size=8, max_overflow=8)
+    engine = create_engine(
+        url, echo=echo, connect_args={"check_same_thread": False}, pool_size=8, max_overflow=8, pool_timeout=5
+    )
     begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
 
     def on_connect(dbapi_connection: Any, record: Any) -> None:

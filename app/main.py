@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from asgi_csrf import asgi_csrf  # type: ignore[import-untyped]
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -11,7 +10,7 @@ from starlette.types import Scope, Send
 from app import __doc__ as summary
 from app.api import errors, openapi
 from app.api.router import api_router
-from app.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
+from app.middleware import CsrfMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from app.serialization import dumps
 from app.settings import get_settings
 from app.web.render import STATIC
@@ -69,7 +68,7 @@ def create_app() -> FastAPI:
     # Double-submit CSRF for cookie-authenticated form posts (hidden field) and htmx (X-CSRFToken header);
     # requests without cookies or with a bearer token are exempt.
     app.add_middleware(
-        asgi_csrf,
+        CsrfMiddleware,
         signing_secret=settings.signing_secret(),
         cookie_secure=bool(settings.cookie_secure),
         send_csrf_failed=_csrf_failed,

@@ -2,7 +2,9 @@
 
 import re
 import uuid
+from typing import Any
 
+from asgi_csrf import asgi_csrf  # type: ignore[import-untyped]
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -65,3 +67,20 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class CsrfMiddleware:
+    """Double-submit CSRF (asgi-csrf) for everything but safe API reads (GET/HEAD under /api/).
+
+    Reads need no token, and making one costs a random secret and a signature on every request.
+    """
+
+    def __init__(self, app: ASGIApp, *args: Any, **options: Any) -> None:
+        self.app = app
+        self.protected = asgi_csrf(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+        else:
+            await self.protected(scope, receive, send)

@@ -33,7 +33,9 @@ async def _read_session() -> AsyncIterator[Session]:
 
 # scope="function": commit before the response is sent, so a failed commit is never reported as success.
 SessionDep = Annotated[Session, Depends(_write_session, scope="function")]
-ReadSessionDep = Annotated[Session, Depends(_read_session)]
+# Closed when the handler returns, not after the response is sent: a slow client must not hold a pooled
+# connection (with all of them held, the next request would wait for one on the event loop).
+ReadSessionDep = Annotated[Session, Depends(_read_session, scope="function")]
 
 IfMatch = Annotated[
     str | None,

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from app.api.responses import ProblemJson
@@ -126,6 +127,13 @@ async def _http(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def _busy(request: Request, exc: Exception) -> Response:
+    log.warning("Database connection pool exhausted on %s %s", request.method, request.url.path)
+    response = problem(request, 503, "busy", "Busy", "The server is busy: retry in a moment")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if wants_html(request):
@@ -137,4 +145,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(PoolTimeout, _busy)
     app.add_exception_handler(Exception, _unexpected)

@@ -2,7 +2,8 @@
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlmodel import Session
@@ -60,17 +61,26 @@ def safe_cell(value: Any) -> str:
     return text
 
 
-def services_csv(session: Session, flt: catalogue.ServiceFilter, page_size: int = 500) -> Iterator[bytes]:
+def services_csv(
+    session: Session,
+    flt: catalogue.ServiceFilter,
+    open_session: Callable[[], AbstractContextManager[Session]],
+    page_size: int = 500,
+) -> Iterator[bytes]:
     """Every service matching `flt` as CSV: UTF-8 with BOM, semicolons and CRLF, as Norwegian Excel expects.
 
-    The first page is read here, so a bad filter is an error before any byte of the file is sent.
+    The first page is read here with `session`, so a bad filter is an error before any byte is sent; the
+    rest is read while streaming, in a session of its own (`open_session`) that lives as long as the stream.
     """
     first = catalogue.list_services(session, flt, limit=page_size)
-    return _rows(session, flt, page_size, first)
+    return _rows(open_session, flt, page_size, first)
 
 
 def _rows(
-    session: Session, flt: catalogue.ServiceFilter, page_size: int, first: tuple[list[dict[str, Any]], str | None]
+    open_session: Callable[[], AbstractContextManager[Session]],
+    flt: catalogue.ServiceFilter,
+    page_size: int,
+    first: tuple[list[dict[str, Any]], str | None],
 ) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
@@ -85,4 +95,5 @@ def _rows(
         yield buffer.getvalue().encode("utf-8")
         if cursor is None:
             return
-        items, cursor = catalogue.list_services(session, flt, limit=page_size, cursor=cursor)
+        with open_session() as session:
+            items, cursor = catalogue.list_services(session, flt, limit=page_size, cursor=cursor)

@@ -6,10 +6,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import AfterValidator
+from sqlmodel import Session
 
 from app.api.deps import CatalogueReader, Cursor, IdPath, IfMatch, ReadSessionDep, SearchText, SessionDep, Writer
 from app.api.openapi import ETAG_HEADER, problems, with_etag
 from app.api.responses import Json, raw_page
+from app.db import get_engine
 from app.domain import catalogue, exports
 from app.domain.versioning import etag
 from app.models.rehab_service import (
@@ -87,7 +89,7 @@ async def list_rehab_services(
     )
     if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
         return StreamingResponse(
-            exports.services_csv(session, flt),
+            exports.services_csv(session, flt, lambda: Session(get_engine())),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="rehabiliteringstilbud.csv"'},
         )
