@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -75,6 +76,22 @@ env.filters["label"] = lambda value, mapping: mapping.get(value, value)
 env.filters["shown"] = _shown
 
 
+_URL_TEMPLATES: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def url_for(request: Request, name: str, **params: Any) -> str:
+    """The path of a named route. Route lookup walks every router, so each name's path is looked up once,
+    with placeholders, and filled in afterwards (it was two thirds of a list fragment's time)."""
+    key = (name, tuple(sorted(params)))
+    template = _URL_TEMPLATES.get(key)
+    if template is None:
+        template = str(request.app.url_path_for(name, **{k: f"__rk_{k}__" for k in params}))
+        _URL_TEMPLATES[key] = template
+    for k, v in params.items():
+        template = template.replace(f"__rk_{k}__", quote(str(v), safe="/" if k == "path" else ""))
+    return template
+
+
 def render(
     request: Request, template: str, context: dict[str, Any], status_code: int = 200, *, block: str = "content"
 ) -> HTMLResponse:
@@ -84,7 +101,7 @@ def render(
         "request": request,
         "csrf_token": csrf() if callable(csrf) else "",
         "settings": get_settings(),
-        "url_for": lambda name, **params: str(request.app.url_path_for(name, **params)),
+        "url_for": lambda name, **params: url_for(request, name, **params),
         **context,
     }
     if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
