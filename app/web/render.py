@@ -1,5 +1,6 @@
 """Rendering: one template serves the full page and, on HX-Request, just its content block."""
 
+from collections import OrderedDict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments import render_block
+from markupsafe import Markup
 
 from app.models.types import as_utc
+from app.serialization import loads
 from app.settings import get_settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -92,6 +95,31 @@ def url_for(request: Request, name: str, **params: Any) -> str:
     return template
 
 
+_ROW_CACHE: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+_ROW_CACHE_SIZE = 20_000
+_ROW_KEY = ("id", "version", "provider_name", "created_at", "updated_at")
+
+
+def table_row(request: Request, service: dict[str, Any] | bytes) -> Markup:
+    """A service's row in the service tables. A row changes only with the service's version (or its
+    provider's name), so it is rendered once and reused: most of a list fragment was rendering rows.
+    created_at is in the key too, so a database where an id was used again cannot show an old row."""
+    # A stored JSON document is its own key (it holds version, timestamps and provider name).
+    key: Any = service if isinstance(service, bytes) else tuple(service[k] for k in _ROW_KEY)
+    row = _ROW_CACHE.get(key)
+    if row is None:
+        if isinstance(service, bytes):
+            service = loads(service)
+        from app.web.labels import ALL
+
+        values = {"s": service, "labels": ALL, "url_for": lambda name, **p: url_for(request, name, **p)}
+        row = Markup(env.get_template("rehab_services/_row.html").render(values))  # noqa: S704 (autoescaped)
+        _ROW_CACHE[key] = row
+        if len(_ROW_CACHE) > _ROW_CACHE_SIZE:
+            _ROW_CACHE.popitem(last=False)
+    return row
+
+
 def render(
     request: Request, template: str, context: dict[str, Any], status_code: int = 200, *, block: str = "content"
 ) -> HTMLResponse:
@@ -102,6 +130,7 @@ def render(
         "csrf_token": csrf() if callable(csrf) else "",
         "settings": get_settings(),
         "url_for": lambda name, **params: url_for(request, name, **params),
+        "table_row": lambda service: table_row(request, service),
         **context,
     }
     if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):

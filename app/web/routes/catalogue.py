@@ -73,7 +73,8 @@ async def service_list(
     )
     error = None
     try:
-        items, next_cursor = catalogue.list_services(session, flt, limit=PAGE_SIZE, cursor=cursor or None)
+        # Stored documents, not parsed: table_row renders (and caches) a row per document.
+        items, next_cursor = catalogue.list_service_docs(session, flt, limit=PAGE_SIZE, cursor=cursor or None)
     except InvalidInput as exc:
         items, next_cursor, error = [], None, "; ".join(e.message for e in exc.errors) or exc.detail
     query = {k: v for k, v in chosen.items() if v}
