@@ -450,7 +450,7 @@ def run_import(
         if dry_run:
             savepoint.rollback()
         else:
-            savepoint.commit()
+            savepoint.commit()  # releases the savepoint only: the caller still owns (and commits) the transaction
             report.batch_id = batch.id
             report.applied = True
     except BaseException:
