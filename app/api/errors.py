@@ -100,7 +100,7 @@ async def _domain(request: Request, exc: Exception) -> Response:
     if isinstance(exc, InvalidInput):
         extra["errors"] = field_errors(exc.errors)
         # A bad cursor is a bad request, not a bad entity.
-        if any(e.loc[:1] == ("query",) for e in exc.errors) and all(e.loc == ("query", "cursor") for e in exc.errors):
+        if exc.errors and all(e.loc == ("query", "cursor") for e in exc.errors):
             status, slug, title = 400, "invalid-cursor", "Invalid cursor"
     if isinstance(exc, Rejected):
         extra["row_errors"] = [{"row": e.index, "column": e.column, "message": e.message} for e in exc.row_errors]

@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi import Response
 
+from app.domain.versioning import etag
 from app.serialization import dumps
 
 
@@ -27,3 +28,11 @@ def raw_page(documents: Sequence[bytes], next_cursor: str | None) -> Response:
     """A list page assembled from stored JSON documents, without parsing them again."""
     body = b'{"items":[' + b",".join(documents) + b'],"next_cursor":' + dumps(next_cursor) + b"}"
     return Response(body, media_type="application/json")
+
+
+def resource(body: dict[str, Any], *, created_at: str | None = None) -> Json:
+    """One resource with its ETag; `created_at` (its URL) makes it a 201 Created with a Location."""
+    headers = {"ETag": etag(int(body["version"]))}
+    if created_at is not None:
+        headers["Location"] = created_at
+    return Json(body, status_code=201 if created_at else 200, headers=headers)

@@ -8,7 +8,7 @@ documents are built by `_hydrate`, which assembles services from their tables; w
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -46,6 +46,7 @@ from app.models.types import utcnow
 from app.serialization import dumps, loads
 
 ServiceDict = dict[str, Any]
+Outcome = Literal["created", "updated", "unchanged"]
 NORWAY = ZoneInfo("Europe/Oslo")
 
 _S = RehabService.__table__  # type: ignore[attr-defined]
@@ -542,8 +543,8 @@ def upsert_service(
     *,
     source: ServiceSource = ServiceSource.integration,
     batch_id: int | None = None,
-) -> tuple[ServiceDict, bool]:
-    """Create or replace the provider's service with this external id; (service, created)."""
+) -> tuple[ServiceDict, Outcome]:
+    """Create or replace the provider's service with this external id; (service, what happened)."""
     provider = _provider(session, provider_id, None)
     require_org_write(actor, provider_id)
     svc = _by_external_id(session, provider_id, external_id)
@@ -551,12 +552,12 @@ def upsert_service(
         if if_match is not None and if_match.strip() != "*":
             raise stale("service", 0)
         service_id = _insert(session, provider, fields, external_id, source, batch_id)
-        return _created(session, actor, service_id, batch_id), True
+        return _created(session, actor, service_id, batch_id), "created"
     assert svc.id is not None
     check_version(svc.version, if_match, required=False, what="service")
     extra: dict[str, Any] = {"deleted_at": None}  # an upsert brings a deleted service back
-    _apply(session, actor, svc, fields, extra, source, batch_id)
-    return get_service(session, svc.id), False
+    changed = _apply(session, actor, svc, fields, extra, source, batch_id)
+    return get_service(session, svc.id), "updated" if changed else "unchanged"
 
 
 def delete_service(session: Session, actor: Actor, service_id: int, if_match: str | None) -> None:
@@ -601,12 +602,6 @@ def refresh_inherited_catchments(session: Session, actor: Actor, provider_ids: S
                 _written(session, actor, "update", service_id, before, version)
                 changed += 1
     return changed
-
-
-def find_version(session: Session, provider_id: int, external_id: str) -> int | None:
-    """The current version of the provider's service with this external id, if there is one."""
-    svc = _by_external_id(session, provider_id, external_id)
-    return None if svc is None else svc.version
 
 
 def verify_service(session: Session, actor: Actor, service_id: int) -> ServiceDict:

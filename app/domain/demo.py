@@ -48,8 +48,7 @@ def load_demo(session: Session, actor: Actor, path: Path = DEMO_FILE) -> DemoRep
             values["last_verified_on"] = (utcnow() - timedelta(days=spec["verified_days_ago"])).date()
         if "catchment_region" in spec:
             values["catchment"] = _region_municipalities(session, spec["catchment_region"])
-        before = catalogue.find_version(session, provider_id, spec["id"])
-        service, created = catalogue.upsert_service(
+        _, outcome = catalogue.upsert_service(
             session,
             actor,
             provider_id,
@@ -58,12 +57,7 @@ def load_demo(session: Session, actor: Actor, path: Path = DEMO_FILE) -> DemoRep
             None,
             source=ServiceSource.demo,
         )
-        if created:
-            report.created += 1
-        elif service["version"] != before:
-            report.updated += 1
-        else:
-            report.unchanged += 1
+        setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 
 

@@ -1,15 +1,14 @@
 """Organisations: reference data (municipalities, trusts, regions) and user-created ones."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.api.deps import CatalogueReader, Cursor, IdPath, IfMatch, Limit, ReadSessionDep, SearchText, SessionDep, Writer
 from app.api.openapi import problems, with_etag
-from app.api.responses import Json, page
+from app.api.responses import Json, page, resource
 from app.domain import organisations
-from app.domain.versioning import etag
 from app.models.organisation import OrganisationCreate, OrganisationKind, OrganisationRead, OrganisationUpdate
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
@@ -20,11 +19,8 @@ class OrganisationPage(BaseModel):
     next_cursor: str | None
 
 
-def _one(org: dict[str, object], status_code: int = 200) -> Json:
-    headers = {"ETag": etag(int(str(org["version"])))}
-    if status_code == 201:
-        headers["Location"] = f"/api/v1/organisations/{org['id']}"
-    return Json(org, status_code=status_code, headers=headers)
+def _one(org: dict[str, Any], status_code: int = 200) -> Json:
+    return resource(org, created_at=f"/api/v1/organisations/{org['id']}" if status_code == 201 else None)
 
 
 @router.get("", response_model=OrganisationPage, responses=problems(401))

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.api.deps import CatalogueReader, Cursor, IdPath, IfMatch, ReadSessionDep, SearchText, SessionDep, Writer
 from app.api.openapi import ETAG_HEADER, problems, with_etag
-from app.api.responses import Json, raw_page
+from app.api.responses import Json, raw_page, resource
 from app.db import get_engine
 from app.domain import catalogue, exports
 from app.domain.versioning import etag
@@ -31,10 +31,7 @@ router = APIRouter(prefix="/rehab-services", tags=["rehab-services"])
 
 
 def _one(service: dict[str, Any], status_code: int = 200) -> Json:
-    headers = {"ETag": etag(service["version"])}
-    if status_code == 201:
-        headers["Location"] = f"/api/v1/rehab-services/{service['id']}"
-    return Json(service, status_code=status_code, headers=headers)
+    return resource(service, created_at=f"/api/v1/rehab-services/{service['id']}" if status_code == 201 else None)
 
 
 def _bounded(value: datetime) -> datetime:
@@ -153,7 +150,7 @@ def upsert_rehab_service(
     if_match: IfMatch = None,
 ) -> Json:
     """Create or replace a service by the provider's own key; repeating the same body changes nothing."""
-    service, created = catalogue.upsert_service(
+    service, outcome = catalogue.upsert_service(
         session, actor, provider_id, external_id.strip(), body, if_match, source=ServiceSource.integration
     )
-    return _one(service, 201 if created else 200)
+    return _one(service, 201 if outcome == "created" else 200)

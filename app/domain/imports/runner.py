@@ -416,9 +416,8 @@ def run_import(
         total = len(checked.services) + len(checked.profiles)
         done = 0
         for row in checked.services:
-            before = catalogue.find_version(session, row.provider_id, row.external_id)
             try:
-                service, created = catalogue.upsert_service(
+                _, outcome = catalogue.upsert_service(
                     session,
                     actor,
                     row.provider_id,
@@ -432,7 +431,7 @@ def run_import(
                 report.row_errors += [RowError(row.row, e.message, str(e.loc[-1])) for e in exc.errors]
                 report.rejected += 1
                 continue
-            _count(report, "created" if created else "updated" if service["version"] != before else "unchanged")
+            _count(report, outcome)
             done += 1
             if on_row:
                 on_row(done, total)
@@ -475,4 +474,4 @@ def _count(report: Report, outcome: str) -> None:
 
 def list_batches(session: Session, limit: int = 100) -> list[dict[str, Any]]:
     batches = session.execute(select(ImportBatch).order_by(col(ImportBatch.id).desc()).limit(limit)).scalars()
-    return [{**b.model_dump(), "row_errors": b.row_errors} for b in batches]
+    return [b.model_dump() for b in batches]
