@@ -284,13 +284,17 @@ def get_service_doc(session: Session, service_id: int) -> tuple[int, bytes]:
 # --- writes -------------------------------------------------------------------------------------
 
 
-def _check_codes(fields: RehabServiceFields) -> None:
-    errors = [
+def code_errors(fields: RehabServiceFields) -> list[FieldError]:
+    """The optional national codes in `fields` that are not in their code lists."""
+    return [
         FieldError(("body", name), f"'{value}' is not a code in the {name.rsplit('_', 1)[-1]} code list")
         for name in ("helsehjelpsomrade_8655", "iplos_9151", "omsorgsniva_8406")
         if (value := getattr(fields, name)) is not None and value not in code_list(name)
     ]
-    if errors:
+
+
+def _check_codes(fields: RehabServiceFields) -> None:
+    if errors := code_errors(fields):
         raise InvalidInput("Unknown national code", errors)
 
 
@@ -312,6 +316,11 @@ def _resolve(session: Session, fields: RehabServiceFields, provider: Organisatio
     else:
         geography.require_municipalities(session, fields.catchment, ("body", "catchment"))
         catchment, inherited = sorted(fields.catchment), False
+    return stored_values(fields, group_ids, catchment, inherited)
+
+
+def stored_values(fields: RehabServiceFields, group_ids: list[int], catchment: list[str], inherited: bool) -> _Resolved:
+    """What is stored for `fields` whose references are already checked: column values and links."""
     scalars = {name: getattr(fields, name) for name in SCALAR_FIELDS}
     for enum_field in ("level", "status", "capacity_unit"):
         if scalars[enum_field] is not None:

@@ -193,16 +193,78 @@ def test_templates_download(client: TestClient) -> None:
 
 
 def test_an_import_killed_midway_leaves_nothing(database_url: str) -> None:
-    rows = "\n".join(f"983974694;R{i};Tilbud {i};spesialist;dag" for i in range(1, 1001))
+    rows = "\n".join(f"983974694;R{i};Tilbud {i};spesialist;dag" for i in range(1, 10_001))
     data = f"Tilbyder orgnr;Ekstern ID;Navn;Nivå;Form\n{rows}\n".encode()
     before = fingerprint()
+    seen: list[int] = []
 
     def explode(done: int, total: int) -> None:
-        if done == 500:
-            raise RuntimeError("power cut at row 500 of 1000")
+        seen.append(total)
+        if done == 5_000:  # two chunks of rows are written by now
+            raise RuntimeError("power cut at row 5000 of 10000")
 
     with pytest.raises(RuntimeError), transaction() as session:
         runner.run_import(session, SYSTEM, data, "big.csv", ImportKind.rehab_services, dry_run=False, on_row=explode)
+    assert fingerprint() == before
+    assert seen[0] == 10_001  # the progress total is known from the start (lines, header included)
+
+
+def _service_docs(client: TestClient, provider: int) -> list[dict[str, Any]]:
+    return sorted(
+        client.get("/api/v1/rehab-services", params={"provider": provider, "limit": 500}).json()["items"],
+        key=lambda s: s["external_id"],
+    )
+
+
+def test_bulk_written_documents_equal_documents_built_from_the_tables(client: TestClient) -> None:
+    fonna = org_id(client, "Helse Fonna HF")
+    header = "Tilbyder orgnr;Ekstern ID;Navn;Beskrivelse;Nivå;Form;Pasientgrupper;Opptaksområde;Ventetid dato;Status"
+    rows = [
+        "983974694;B1;Slag dag;Etter hjerneslag;spesialist;dag, poliklinisk;stroke;;01.02.2026;aktiv",
+        "983974694;B2;Kreft;;spesialist;døgn;cancer, stroke;4611, 1106;;",
+    ]
+    assert client.post(API, files={"file": ("a.csv", "\n".join([header, *rows]).encode())}).status_code == 201
+    imported = _service_docs(client, fonna)
+    with transaction() as session:
+        from app.domain import catalogue
+
+        catalogue.refresh_docs(session, provider_id=fonna)
+    assert _service_docs(client, fonna) == imported
+    assert imported[0]["forms"] == ["day", "outpatient"]
+    assert imported[0]["catchment_inherited"] is True and len(imported[0]["catchment"]) > 5
+    assert imported[1]["catchment"] == ["1106", "4611"]
+    assert imported[1]["patient_groups"] == ["cancer", "stroke"]
+
+    # An update through the bulk path: new version, links replaced, audit before/after, batch id on the row.
+    rows[1] = "983974694;B2;Kreft;;spesialist;dag;cancer;1106;;"
+    response = client.post(API, files={"file": ("b.csv", "\n".join([header, *rows]).encode())})
+    assert (response.json()["updated"], response.json()["unchanged"]) == (1, 1)
+    changed = _service_docs(client, fonna)[1]
+    assert (changed["version"], changed["forms"], changed["catchment"]) == (2, ["day"], ["1106"])
+    assert changed["source_batch_id"] == response.json()["batch_id"]
+    assert changed["created_at"] == imported[1]["created_at"]
+    events = client.get("/api/v1/audit-events", params={"entity_id": str(changed["id"])}).json()["items"]
+    assert [e["action"] for e in events] == ["update", "create"]
+    assert events[0]["batch_id"] == response.json()["batch_id"]
+    assert events[0]["changes"]["forms"] == [["inpatient"], ["day"]]
+    assert events[0]["changes"]["catchment"] == [["1106", "4611"], ["1106"]]
+    feed = client.get("/api/v1/changes").json()["items"]
+    assert (feed[-1]["entity_id"], feed[-1]["version"]) == (str(changed["id"]), 2)
+
+    # A deleted service comes back with the next import of its row.
+    etag = client.get(f"/api/v1/rehab-services/{changed['id']}").headers["etag"]
+    assert client.delete(f"/api/v1/rehab-services/{changed['id']}", headers={"If-Match": etag}).status_code == 204
+    again = client.post(API, files={"file": ("b.csv", "\n".join([header, *rows]).encode())}).json()
+    assert (again["created"], again["unchanged"]) == (1, 1)
+    assert client.get(f"/api/v1/rehab-services/{changed['id']}").json()["version"] == 4
+
+
+def test_unknown_national_codes_are_row_errors_on_their_column(client: TestClient) -> None:
+    data = "Tilbyder orgnr;Ekstern ID;Navn;Nivå;Form;Helsehjelpsområde\n983974694;N1;Navn;spesialist;dag;H99\n"
+    before = fingerprint()
+    response = client.post(API, files={"file": ("codes.csv", data.encode())})
+    assert response.status_code == 422
+    assert errors(response) == [(2, "Helsehjelpsområde", "'H99' is not a code in the 8655 code list")]
     assert fingerprint() == before
 
 

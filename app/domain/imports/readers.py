@@ -19,6 +19,7 @@ class Table:
     name: str
     headers: list[str]
     rows: Iterator[tuple[int, list[Any]]]  # (row number as the user sees it, cells)
+    size: int = 0  # rows expected (from line count or sheet dimensions), for progress bars
 
 
 _SIGNATURES = {
@@ -82,7 +83,7 @@ def _csv(data: bytes) -> Table:
         except csv.Error as exc:
             raise UnreadableFile(f"Line {reader.line_num}: {exc}") from exc
 
-    return Table(name="", headers=headers, rows=rows())
+    return Table(name="", headers=headers, rows=rows(), size=text.count("\n"))
 
 
 def _xlsx(data: bytes) -> list[Table]:
@@ -103,7 +104,7 @@ def _xlsx(data: bytes) -> list[Table]:
                 if any(c is not None and str(c).strip() for c in cells):
                     yield number, list(cells)
 
-        tables.append(Table(name=sheet.title, headers=headers, rows=rows()))
+        tables.append(Table(name=sheet.title, headers=headers, rows=rows(), size=max((sheet.max_row or 1) - 1, 0)))
     if not tables:
         raise UnreadableFile("The workbook has no sheet with a header row")
     return tables

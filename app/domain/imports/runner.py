@@ -5,7 +5,7 @@ unchanged) is exactly what applying would do, and it leaves the database as it w
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,9 +13,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.domain import catalogue, geography, profiles, taxonomy
+from app.domain import geography, profiles, taxonomy
 from app.domain.auth import Actor
-from app.domain.errors import DomainError, Forbidden, InvalidInput, RowError
+from app.domain.catalogue_bulk import BulkRow, BulkUpsert
+from app.domain.errors import DomainError, Forbidden, RowError
 from app.domain.imports import columns as c
 from app.domain.imports.readers import Table, UnreadableFile, read_tables
 from app.models import ImportBatch, Organisation
@@ -33,6 +34,8 @@ from app.models.rehab_service import (
 from app.models.types import utcnow
 from app.settings import get_settings
 
+WRITE_CHUNK = 2000  # rows per bulk write: few statements, little memory
+
 
 class ImportFileError(DomainError):
     """The file as a whole cannot be imported (unreadable, empty, missing columns, too many rows)."""
@@ -44,21 +47,19 @@ class ServiceRow:
     provider_id: int
     external_id: str
     fields: RehabServiceFields
+    table: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # field name → the header as the file spells it
+
+    def header(self, loc: tuple[str | int, ...]) -> str | None:
+        """The file's column for an error location such as ('body', 'patient_groups', 0)."""
+        names = [part for part in loc if isinstance(part, str) and part != "body"]
+        return self.headers.get(names[0], names[0]) if names else None
 
 
 @dataclass
 class ProfileRow:
     row: int
     values: dict[str, Any]
-
-
-@dataclass
-class Plan:
-    services: list[ServiceRow] = field(default_factory=list)
-    profiles: list[ProfileRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    rows: int = 0
-    rejected_rows: set[tuple[str, int]] = field(default_factory=set)
 
 
 @dataclass
@@ -291,65 +292,72 @@ _SERVICE_SHEETS = {"tilbud", "services", "rehabiliteringstilbud", "rehabservices
 _PROFILE_SHEETS = {"kommune", "kommunefakta", "fakta", "profil", "kommuneprofil", "municipality", "facts", "profile"}
 
 
-def plan(session: Session, tables: list[Table], kind: ImportKind) -> Plan:
-    """Read and check every row; nothing is written."""
-    ctx = _Context(session)
-    result = Plan()
-    limit = get_settings().import_max_rows
-    service_tables, profile_tables = _pick_tables(tables, kind)
-    seen: dict[tuple[int, str], int] = {}
-    for table in service_tables:
-        columns = _header_map(table, c.SERVICE_COLUMNS)
-        missing = [c.SERVICE_COLUMNS[n][0] for n in ("external_id", "name", "level", "forms") if n not in columns]
-        if not {"provider_id", "provider_orgnr", "provider_municipality"} & columns.keys():
-            missing.append("Tilbyder orgnr (or Tilbyder ID / Kommunenr)")
-        if missing:
-            raise ImportFileError(f"Missing required column(s): {', '.join(missing)}")
-        for number, cells in table.rows:
-            result.rows += 1
-            if result.rows > limit:
-                raise ImportFileError(f"The file has more than {limit} rows; split it")
-            parsed = _service_row(number, cells, columns, table.headers, ctx)
-            if isinstance(parsed, list):
-                result.errors += parsed
-                result.rejected_rows.add((table.name, number))
-                continue
-            key = (parsed.provider_id, parsed.external_id)
-            if key in seen:
-                result.errors.append(
-                    RowError(
-                        number,
-                        f"the same provider and external ID as row {seen[key]}",
-                        table.headers[columns["external_id"]],
-                    )
+class _Checker:
+    """Checks rows one by one as they stream from the file, collecting every problem."""
+
+    def __init__(self, session: Session) -> None:
+        self.ctx = _Context(session)
+        self.limit = get_settings().import_max_rows
+        self.rows = 0
+        self.errors: list[RowError] = []
+        self.rejected: set[tuple[str, int]] = set()
+
+    def _count(self) -> None:
+        self.rows += 1
+        if self.rows > self.limit:
+            raise ImportFileError(f"The file has more than {self.limit} rows; split it")
+
+    def reject(self, table: str, errors: list[RowError]) -> None:
+        self.errors += errors
+        self.rejected.update((table, e.index) for e in errors)
+
+    def services(self, tables: list[Table]) -> Iterator[ServiceRow]:
+        seen: dict[tuple[int, str], int] = {}
+        for table in tables:
+            columns = _header_map(table, c.SERVICE_COLUMNS)
+            missing = [c.SERVICE_COLUMNS[n][0] for n in ("external_id", "name", "level", "forms") if n not in columns]
+            if not {"provider_id", "provider_orgnr", "provider_municipality"} & columns.keys():
+                missing.append("Tilbyder orgnr (or Tilbyder ID / Kommunenr)")
+            if missing:
+                raise ImportFileError(f"Missing required column(s): {', '.join(missing)}")
+            headers = {name: table.headers[index] for name, index in columns.items()}
+            for number, cells in table.rows:
+                self._count()
+                parsed = _service_row(number, cells, columns, table.headers, self.ctx)
+                if isinstance(parsed, list):
+                    self.reject(table.name, parsed)
+                    continue
+                key = (parsed.provider_id, parsed.external_id)
+                if key in seen:
+                    message = f"the same provider and external ID as row {seen[key]}"
+                    self.reject(table.name, [RowError(number, message, headers["external_id"])])
+                    continue
+                seen[key] = number
+                parsed.table, parsed.headers = table.name, headers
+                yield parsed
+
+    def profiles(self, tables: list[Table]) -> Iterator[ProfileRow]:
+        years: dict[tuple[str, int], int] = {}
+        for table in tables:
+            columns = _header_map(table, c.PROFILE_COLUMNS)
+            missing = [c.PROFILE_COLUMNS[n][0] for n in ("municipality_number", "year") if n not in columns]
+            if missing:
+                raise ImportFileError(
+                    f"Sheet '{table.name or 'CSV'}': missing required column(s): {', '.join(missing)}"
                 )
-                result.rejected_rows.add((table.name, number))
-                continue
-            seen[key] = number
-            result.services.append(parsed)
-    years: dict[tuple[str, int], int] = {}
-    for table in profile_tables:
-        columns = _header_map(table, c.PROFILE_COLUMNS)
-        missing = [c.PROFILE_COLUMNS[n][0] for n in ("municipality_number", "year") if n not in columns]
-        if missing:
-            raise ImportFileError(f"Sheet '{table.name or 'CSV'}': missing required column(s): {', '.join(missing)}")
-        for number, cells in table.rows:
-            result.rows += 1
-            parsed_profile = _profile_row(number, cells, columns, table.headers, ctx)
-            if isinstance(parsed_profile, list):
-                result.errors += parsed_profile
-                result.rejected_rows.add((table.name, number))
-                continue
-            pkey = (parsed_profile.values["municipality_number"], parsed_profile.values["year"])
-            if pkey in years:
-                result.errors.append(RowError(number, f"the same municipality and year as row {years[pkey]}", None))
-                result.rejected_rows.add((table.name, number))
-                continue
-            years[pkey] = number
-            result.profiles.append(parsed_profile)
-    if result.rows == 0:
-        raise ImportFileError("The file has a header but no rows")
-    return result
+            for number, cells in table.rows:
+                self._count()
+                parsed = _profile_row(number, cells, columns, table.headers, self.ctx)
+                if isinstance(parsed, list):
+                    self.reject(table.name, parsed)
+                    continue
+                key = (parsed.values["municipality_number"], parsed.values["year"])
+                if key in years:
+                    message = f"the same municipality and year as row {years[key]}"
+                    self.reject(table.name, [RowError(number, message, None)])
+                    continue
+                years[key] = number
+                yield parsed
 
 
 def _pick_tables(tables: list[Table], kind: ImportKind) -> tuple[list[Table], list[Table]]:
@@ -378,85 +386,108 @@ def run_import(
     dry_run: bool,
     on_row: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Check the whole file, then (unless it has errors) write it in one go; see the module docstring."""
+    """Check the whole file and write it in one go, or not at all; see the module docstring.
+
+    Rows are written in chunks as they are read (so memory stays flat on long files) inside a savepoint;
+    once any row has a problem, writing stops, checking goes on to the end, and the savepoint is rolled
+    back. `on_row(done, estimated_total)` reports progress.
+    """
     if not actor.can_write:
         raise Forbidden("Your account or token may only read")
     report = Report(kind=kind, file_name=file_name[:255], sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
     if len(data) > get_settings().import_max_bytes:
         raise ImportFileError(f"The file is larger than {get_settings().import_max_bytes // 1_000_000} MB")
     try:
-        checked = plan(session, read_tables(data, file_name), kind)
+        tables = read_tables(data, file_name)
+        service_tables, profile_tables = _pick_tables(tables, kind)
+        savepoint = session.begin_nested()
+        try:
+            _apply(session, actor, report, service_tables, profile_tables, on_row)
+            if report.row_errors or dry_run:
+                savepoint.rollback()
+            else:
+                savepoint.commit()  # releases the savepoint only: the caller still owns (and commits) the transaction
+                report.applied = True
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
     except UnreadableFile as exc:
         raise ImportFileError(str(exc)) from exc
-    refused = sorted({row.provider_id for row in checked.services if not actor.may_write_org(row.provider_id)})
+    if report.row_errors:
+        report.created = report.updated = report.unchanged = 0
+    if not report.applied:
+        report.batch_id = None
+    return report
+
+
+def _apply(
+    session: Session,
+    actor: Actor,
+    report: Report,
+    service_tables: list[Table],
+    profile_tables: list[Table],
+    on_row: Callable[[int, int], None] | None,
+) -> None:
+    """Check and write every row into `report`; the caller rolls back when the report has errors."""
+    batch = ImportBatch(
+        kind=report.kind.value,
+        file_name=report.file_name,
+        sha256=report.sha256,
+        actor_user_id=actor.user_id,
+        actor_label=actor.label[:300],
+        created_at=utcnow(),
+    )
+    session.add(batch)
+    session.flush()
+    report.batch_id = batch.id
+    checker = _Checker(session)
+    writer = BulkUpsert(session, actor, source=ServiceSource.import_batch, batch_id=batch.id)
+    estimate = sum(t.size for t in (*service_tables, *profile_tables))
+    refused: set[int] = set()
+    pending: list[ServiceRow] = []
+
+    def write_pending() -> None:
+        if not checker.errors and not refused:  # once something is wrong, the rest is only checked
+            outcomes = writer.write([BulkRow(r.provider_id, r.external_id, r.fields) for r in pending])
+            for row, outcome in zip(pending, outcomes, strict=True):
+                if isinstance(outcome, list):
+                    checker.reject(row.table, [RowError(row.row, e.message, row.header(e.loc)) for e in outcome])
+                else:
+                    _count(report, outcome)
+        pending.clear()
+
+    for service_row in checker.services(service_tables):
+        if not actor.may_write_org(service_row.provider_id):
+            refused.add(service_row.provider_id)
+        pending.append(service_row)
+        if len(pending) >= WRITE_CHUNK:
+            write_pending()
+        if on_row:
+            on_row(checker.rows, max(estimate, checker.rows))
+    write_pending()
+    profile_rows = list(checker.profiles(profile_tables))
     if refused:
-        raise Forbidden(f"You may not change services of organisation(s) {', '.join(map(str, refused))}")
-    numbers = sorted({p.values["municipality_number"] for p in checked.profiles})
+        raise Forbidden(f"You may not change services of organisation(s) {', '.join(map(str, sorted(refused)))}")
+    numbers = sorted({p.values["municipality_number"] for p in profile_rows})
     refused_numbers = [n for n in numbers if not actor.may_write_org(_municipality_org(session, n) or 0)]
     if refused_numbers:
         raise Forbidden(f"You may not report for municipality {', '.join(refused_numbers)}")
-    report.rows = checked.rows
-    report.row_errors = sorted(checked.errors, key=lambda e: e.index)
-    report.rejected = len(checked.rejected_rows)
-    if checked.errors:
-        return report
-    savepoint = session.begin_nested()
-    try:
-        batch = ImportBatch(
-            kind=kind.value,
-            file_name=report.file_name,
-            sha256=report.sha256,
-            actor_user_id=actor.user_id,
-            actor_label=actor.label[:300],
-            created_at=utcnow(),
-            rows=checked.rows,
-        )
-        session.add(batch)
-        session.flush()
-        total = len(checked.services) + len(checked.profiles)
-        done = 0
-        for row in checked.services:
-            try:
-                _, outcome = catalogue.upsert_service(
-                    session,
-                    actor,
-                    row.provider_id,
-                    row.external_id,
-                    row.fields,
-                    None,
-                    source=ServiceSource.import_batch,
-                    batch_id=batch.id,
-                )
-            except InvalidInput as exc:
-                report.row_errors += [RowError(row.row, e.message, str(e.loc[-1])) for e in exc.errors]
-                report.rejected += 1
-                continue
-            _count(report, outcome)
-            done += 1
-            if on_row:
-                on_row(done, total)
-        for profile_row in checked.profiles:
+    if not checker.errors:
+        for profile_row in profile_rows:
             _count(report, profiles.upsert_profile(session, actor, profile_row.values, batch.id))
-            done += 1
-            if on_row:
-                on_row(done, total)
-        if report.row_errors:
-            savepoint.rollback()
-            report.created = report.updated = report.unchanged = 0
-            return report
-        batch.created, batch.updated, batch.unchanged = report.created, report.updated, report.unchanged
-        session.flush()
-        if dry_run:
-            savepoint.rollback()
-        else:
-            savepoint.commit()  # releases the savepoint only: the caller still owns (and commits) the transaction
-            report.batch_id = batch.id
-            report.applied = True
-    except BaseException:
-        if savepoint.is_active:
-            savepoint.rollback()
-        raise
-    return report
+    if checker.rows == 0:
+        raise ImportFileError("The file has a header but no rows")
+    report.rows = checker.rows
+    report.row_errors = sorted(checker.errors, key=lambda e: e.index)
+    report.rejected = len(checker.rejected)
+    batch.rows, batch.created, batch.updated, batch.unchanged = (
+        report.rows,
+        report.created,
+        report.updated,
+        report.unchanged,
+    )
+    session.flush()
 
 
 def _municipality_org(session: Session, number: str) -> int | None:

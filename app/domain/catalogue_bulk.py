@@ -1,0 +1,246 @@
+"""Many services upserted by (provider, external id) at once: the write path of bulk imports.
+
+Upserting row by row (`catalogue.upsert_service`) costs a dozen statements per service. Here a chunk of
+rows costs a handful: one query for the stored documents of the rows that already exist, then
+executemany inserts and updates of services, their links, their documents and their audit events.
+Whether a row changes anything is decided by comparing its document with the stored one (the document
+the API serves), so re-applying a file reports every row unchanged and writes nothing.
+
+The caller holds the write lock for the whole transaction (app.db.transaction), so the versions read
+here cannot change before they are written.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, tuple_, update
+from sqlmodel import Session
+
+from app.domain import audit, catalogue, geography, organisations, taxonomy
+from app.domain.auth import Actor
+from app.domain.catalogue import Outcome
+from app.domain.errors import FieldError, InvalidInput
+from app.models import AuditEvent, Organisation
+from app.models.base import shaped
+from app.models.rehab_service import RehabServiceFields, RehabServiceRead, ServiceForm, ServiceSource
+from app.models.types import utcnow
+from app.serialization import dumps, loads
+
+_S = catalogue._S
+_F = catalogue._F
+_G = catalogue._G
+_C = catalogue._C
+_A = AuditEvent.__table__  # type: ignore[attr-defined]
+
+# What a row's file can change; the rest of a document is bookkeeping.
+_CONTENT = (*RehabServiceFields.model_fields, "catchment_inherited")
+_FORM_ORDER = {f.value: i for i, f in enumerate(ServiceForm)}
+_SCALARS = (*catalogue.SCALAR_FIELDS, "catchment_inherited", "search_text")
+
+
+@dataclass
+class BulkRow:
+    provider_id: int
+    external_id: str
+    fields: RehabServiceFields
+
+
+@dataclass
+class _Existing:
+    id: int
+    version: int
+    deleted: bool
+    doc: dict[str, Any] | None
+
+
+@dataclass
+class _Write:
+    row: BulkRow
+    values: catalogue._Resolved
+    doc: dict[str, Any]  # JSON-shaped, without id, version and timestamps
+    existing: _Existing | None
+
+
+class BulkUpsert:
+    """Upserts chunks of rows for one actor and one import batch, in the caller's transaction."""
+
+    def __init__(self, session: Session, actor: Actor, *, source: ServiceSource, batch_id: int | None) -> None:
+        self.session = session
+        self.actor = actor
+        self.source = source.value
+        self.batch_id = batch_id
+        self.taxonomy = taxonomy.get_taxonomy(session)
+        self._providers: dict[int, tuple[str, list[str]]] = {}
+
+    def _provider(self, provider_id: int) -> tuple[str, list[str]]:
+        """(name, default catchment) of a provider, looked up once per import."""
+        if provider_id not in self._providers:
+            org = self.session.get(Organisation, provider_id)
+            if org is None:
+                raise InvalidInput("Unknown provider", [FieldError(("provider_id",), f"no organisation {provider_id}")])
+            self._providers[provider_id] = (org.name, organisations.default_catchment(self.session, org))
+        return self._providers[provider_id]
+
+    def _resolve(self, row: BulkRow) -> catalogue._Resolved:
+        fields = row.fields
+        if errors := catalogue.code_errors(fields):
+            raise InvalidInput("Unknown national code", errors)
+        group_ids = self.taxonomy.require(fields.patient_groups, ("body", "patient_groups"))
+        if fields.catchment is None:
+            return catalogue.stored_values(fields, group_ids, self._provider(row.provider_id)[1], True)
+        geography.require_municipalities(self.session, fields.catchment, ("body", "catchment"))
+        return catalogue.stored_values(fields, group_ids, sorted(fields.catchment), False)
+
+    def _document(self, row: BulkRow, values: catalogue._Resolved) -> dict[str, Any]:
+        content = {
+            **values.scalars,
+            "provider_id": row.provider_id,
+            "provider_name": self._provider(row.provider_id)[0],
+            "external_id": row.external_id,
+            "forms": sorted(values.forms, key=_FORM_ORDER.__getitem__),
+            "patient_groups": sorted(self.taxonomy.by_id[g].code for g in values.group_ids),
+            "catchment": values.catchment,
+        }
+        del content["search_text"]
+        plain: dict[str, Any] = loads(dumps(content))  # dates and enums as the stored JSON has them
+        return plain
+
+    def _existing(self, rows: Sequence[BulkRow]) -> dict[tuple[int, str], _Existing]:
+        keys = [(r.provider_id, r.external_id) for r in rows]
+        found = self.session.execute(
+            select(_S.c.id, _S.c.provider_id, _S.c.external_id, _S.c.version, _S.c.deleted_at, _S.c.doc).where(
+                tuple_(_S.c.provider_id, _S.c.external_id).in_(keys)
+            )
+        )
+        return {
+            (r.provider_id, r.external_id): _Existing(
+                r.id, r.version, r.deleted_at is not None, loads(r.doc) if r.doc else None
+            )
+            for r in found
+        }
+
+    def write(self, rows: Sequence[BulkRow]) -> list[Outcome | list[FieldError]]:
+        """Upsert `rows` (distinct keys); per row its outcome or why it was refused (nothing written for it)."""
+        existing = self._existing(rows)
+        outcomes: list[Outcome | list[FieldError]] = []
+        creates: list[_Write] = []
+        updates: list[_Write] = []
+        for row in rows:
+            try:
+                values = self._resolve(row)
+            except InvalidInput as exc:
+                outcomes.append(exc.errors)
+                continue
+            doc = self._document(row, values)
+            old = existing.get((row.provider_id, row.external_id))
+            if old is None:
+                creates.append(_Write(row, values, doc, None))
+                outcomes.append("created")
+            elif not old.deleted and old.doc is not None and all(old.doc.get(k) == doc[k] for k in _CONTENT):
+                outcomes.append("unchanged")
+            else:
+                updates.append(_Write(row, values, doc, old))
+                outcomes.append("updated" if not old.deleted else "created")
+        now = utcnow()
+        self._insert(creates, now)
+        self._update(updates, now)
+        return outcomes
+
+    def _insert(self, writes: list[_Write], now: Any) -> None:
+        if not writes:
+            return
+        params = [
+            {
+                **w.values.scalars,
+                "provider_id": w.row.provider_id,
+                "external_id": w.row.external_id,
+                "source": self.source,
+                "source_batch_id": self.batch_id,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for w in writes
+        ]
+        ids = self.session.execute(insert(_S).returning(_S.c.id, sort_by_parameter_order=True), params).scalars()
+        for write, service_id in zip(writes, ids, strict=True):
+            write.existing = _Existing(service_id, 0, True, None)
+        self._links(writes)
+        self._finish(writes, now, created_at=now)
+
+    def _update(self, writes: list[_Write], now: Any) -> None:
+        if not writes:
+            return
+        columns: dict[str, Any] = {name: bindparam(f"v_{name}") for name in (*_SCALARS, "source", "source_batch_id")}
+        stmt = (
+            update(_S)
+            .where(_S.c.id == bindparam("sid"))
+            .values(**columns, version=bindparam("v_version"), updated_at=now, deleted_at=None)
+        )
+        params = []
+        for w in writes:
+            assert w.existing is not None
+            values = {**w.values.scalars, "source": self.source, "source_batch_id": self.batch_id}
+            params.append(
+                {"sid": w.existing.id, "v_version": w.existing.version + 1, **{f"v_{k}": values[k] for k in columns}}
+            )
+        self.session.execute(stmt, params)
+        ids = [w.existing.id for w in writes if w.existing is not None]
+        for table in (_F, _G, _C):
+            for start in range(0, len(ids), 500):
+                self.session.execute(delete(table).where(table.c.service_id.in_(ids[start : start + 500])))
+        self._links(writes)
+        created = dict(self.session.execute(select(_S.c.id, _S.c.created_at).where(_S.c.id.in_(ids))).all())
+        self._finish(writes, now, created_at=created)
+
+    def _links(self, writes: list[_Write]) -> None:
+        forms, groups, catchment = [], [], []
+        for w in writes:
+            assert w.existing is not None
+            sid = w.existing.id
+            forms += [{"service_id": sid, "form": f} for f in sorted(w.values.forms)]
+            groups += [{"service_id": sid, "patient_group_id": g} for g in sorted(w.values.group_ids)]
+            catchment += [{"service_id": sid, "municipality_number": n} for n in w.values.catchment]
+        for table, params in ((_F, forms), (_G, groups), (_C, catchment)):
+            if params:
+                self.session.execute(insert(table), params)
+
+    def _finish(self, writes: list[_Write], now: Any, *, created_at: Any) -> None:
+        """Store each written service's document and record its audit event."""
+        docs, events = [], []
+        stamp = loads(dumps(now))
+        for w in writes:
+            assert w.existing is not None
+            old = w.existing
+            version = old.version + 1
+            born = created_at if not isinstance(created_at, dict) else created_at[old.id]
+            after = shaped(
+                {
+                    **w.doc,
+                    "id": old.id,
+                    "source": self.source,
+                    "source_batch_id": self.batch_id,
+                    "created_at": stamp if born is now else loads(dumps(born)),
+                    "updated_at": stamp,
+                    "version": version,
+                },
+                RehabServiceRead,
+            )
+            docs.append({"sid": old.id, "new_doc": dumps(after).decode()})
+            before = None if old.deleted else old.doc
+            events.append(
+                audit.event_values(
+                    self.actor,
+                    "create" if before is None else "update",
+                    "rehab_service",
+                    old.id,
+                    before,
+                    after,
+                    version,
+                    self.batch_id,
+                    at=now,
+                )
+            )
+        self.session.execute(update(_S).where(_S.c.id == bindparam("sid")).values(doc=bindparam("new_doc")), docs)
+        self.session.execute(insert(_A), events)
