@@ -67,3 +67,13 @@ def get_profile(session: Session, number: str, year: int | None = None) -> dict[
     if profile is None:
         raise NotFound(f"Municipality {number} has no survey profile" + (f" for {year}" if year else ""))
     return shaped(profile.model_dump(), MunicipalProfileRead)
+
+
+def list_profiles(session: Session, number: str) -> list[dict[str, Any]]:
+    """Every survey year a municipality reported, newest first (none for an unknown number)."""
+    stmt = (
+        select(MunicipalProfile)
+        .where(col(MunicipalProfile.municipality_number) == number)
+        .order_by(col(MunicipalProfile.year).desc())
+    )
+    return [shaped(p.model_dump(), MunicipalProfileRead) for p in session.execute(stmt).scalars()]

@@ -4,7 +4,7 @@ from app.models.audit import AuditEvent
 from app.models.auth import ApiToken, LoginFailure, User, UserOrganisation, UserSession
 from app.models.base import Tracked
 from app.models.geography import Municipality, Region
-from app.models.imports import ImportBatch, MunicipalProfile
+from app.models.imports import ImportBatch, MunicipalProfile, PendingImport
 from app.models.organisation import Catchment, Organisation
 from app.models.patient_group import PatientGroup
 from app.models.rehab_service import (
@@ -24,6 +24,7 @@ __all__ = [
     "Municipality",
     "Organisation",
     "PatientGroup",
+    "PendingImport",
     "Region",
     "RehabService",
     "RehabServiceCatchment",

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
 
@@ -53,6 +53,27 @@ class MunicipalProfile(Tracked, table=True):
     everyday_rehab_team: bool | None = None
     rehab_places: int | None = None
     source_batch_id: int | None = DbField(default=None, foreign_key="import_batch.id")
+
+
+class PendingImport(SQLModel, table=True):
+    """An upload whose dry run was clean, kept until its owner confirms it (or it expires).
+
+    Only the SHA-256 of the confirmation token is stored. Once applied, the bytes are dropped and the
+    batch is remembered until expiry, so a repeated confirmation leads to the same batch, not a second one.
+    """
+
+    __tablename__ = "pending_import"
+
+    id: int | None = DbField(default=None, primary_key=True)
+    token_hash: str = DbField(max_length=64, unique=True)
+    user_id: int = DbField(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    kind: str = DbField(max_length=32)
+    file_name: str = DbField(max_length=255)
+    sha256: str = DbField(max_length=64)
+    data: bytes = DbField(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime
+    expires_at: datetime = DbField(index=True)
+    batch_id: int | None = DbField(default=None, foreign_key="import_batch.id", ondelete="CASCADE")
 
 
 class RowErrorRead(BaseModel):

@@ -1,0 +1,129 @@
+"""Uploads waiting for confirmation: the web page's dry run keeps the file until its owner applies it.
+
+The page hands out an opaque token; only its SHA-256 is stored, with the owner, the bytes and an expiry.
+Applying drops the bytes and remembers the batch until expiry, so confirming twice (a double click, the
+back button) leads to the same batch instead of a second import.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlmodel import Session, col
+
+from app.domain.auth import Actor
+from app.domain.errors import DomainError, Forbidden, NotFound
+from app.domain.imports import runner
+from app.models.base import shaped
+from app.models.imports import ImportBatch, ImportBatchRead, ImportKind, PendingImport
+from app.models.types import as_utc, utcnow
+
+LIFETIME = timedelta(minutes=30)
+KEEP_PER_USER = 5  # a user's newest pending uploads (several tabs); older ones are dropped
+
+
+class PendingExpired(DomainError):
+    """The upload waited longer than LIFETIME; upload the file again."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What confirming did: the report of the import, or the batch an earlier confirmation made."""
+
+    report: runner.Report | None
+    batch_id: int | None
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def purge_expired(session: Session) -> None:
+    """Delete every pending upload past its expiry (called on each upload, so the table stays small)."""
+    session.execute(delete(PendingImport).where(col(PendingImport.expires_at) < utcnow()))
+
+
+def keep(session: Session, actor: Actor, kind: ImportKind, file_name: str, data: bytes) -> Pending:
+    """Store an upload whose dry run was clean; the token is what the confirm form carries."""
+    if actor.user_id is None:
+        raise NotFound("Only a signed-in user can keep an upload")
+    purge_expired(session)
+    older = (
+        session.execute(
+            select(col(PendingImport.id))
+            .where(col(PendingImport.user_id) == actor.user_id)
+            .order_by(col(PendingImport.id).desc())
+            .offset(KEEP_PER_USER - 1)
+        )
+        .scalars()
+        .all()
+    )
+    if older:
+        session.execute(delete(PendingImport).where(col(PendingImport.id).in_(older)))
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        PendingImport(
+            token_hash=_hash(token),
+            user_id=actor.user_id,
+            kind=kind.value,
+            file_name=file_name[:255],
+            sha256=hashlib.sha256(data).hexdigest(),
+            data=data,
+            created_at=now,
+            expires_at=now + LIFETIME,
+        )
+    )
+    session.flush()
+    return Pending(token, now + LIFETIME)
+
+
+def confirm(session: Session, actor: Actor, token: str) -> Outcome:
+    """Apply the upload behind `token` (all rows or none) in the caller's transaction.
+
+    Unknown tokens and other users' tokens are both NotFound (a token says nothing about others' uploads).
+    The upload is used once: after an import with errors (the database changed since the dry run) it is
+    deleted, after a successful one its bytes are.
+    """
+    pending = session.execute(
+        select(PendingImport).where(col(PendingImport.token_hash) == _hash(token))
+    ).scalar_one_or_none()
+    if pending is None or actor.user_id is None or pending.user_id != actor.user_id:
+        raise NotFound("This upload is unknown or has already been removed")
+    if pending.batch_id is not None:
+        return Outcome(None, pending.batch_id)
+    if as_utc(pending.expires_at) < utcnow():
+        session.delete(pending)
+        raise PendingExpired("The upload expired before it was confirmed")
+    kind = ImportKind(pending.kind)
+    try:
+        report = runner.run_import(session, actor, pending.data, pending.file_name, kind, dry_run=False)
+    except (runner.ImportFileError, Forbidden):
+        # Refused as a whole (rights taken away since the dry run …): nothing was written; the upload goes.
+        session.delete(pending)
+        session.flush()
+        raise
+    if report.applied:
+        pending.data = b""
+        pending.batch_id = report.batch_id
+    else:
+        session.delete(pending)
+    session.flush()
+    return Outcome(report, report.batch_id)
+
+
+def get_batch(session: Session, batch_id: int) -> dict[str, Any]:
+    """One applied import batch."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"No import batch {batch_id}")
+    return shaped(batch.model_dump(), ImportBatchRead)
