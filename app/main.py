@@ -16,6 +16,7 @@ from app.settings import get_settings
 from app.web.render import STATIC
 from app.web.routes import auth as web_auth
 from app.web.routes import catalogue as web_catalogue
+from app.web.routes import imports as web_imports
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -64,6 +65,7 @@ def create_app() -> FastAPI:
     app.include_router(api_router)
     app.include_router(web_auth.router)
     app.include_router(web_catalogue.router)
+    app.include_router(web_imports.router)
     settings = get_settings()
     # Double-submit CSRF for cookie-authenticated form posts (hidden field) and htmx (X-CSRFToken header);
     # requests without cookies or with a bearer token are exempt.

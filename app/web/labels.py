@@ -76,6 +76,18 @@ KINDS = {
     "other": _("Annen"),
 }
 
+IMPORT_KINDS = {"rehab-services": _("Tilbud"), "municipal-survey": _("Kommuneundersøkelse")}
+# What a municipality reported in a survey year (MunicipalProfile), in the order the survey asks.
+PROFILE_FIELDS = {
+    "has_cancer_coordinator": _("Kreftkoordinator"),
+    "coordinating_unit_contact": _("Kontakt til koordinerende enhet"),
+    "rehab_in_municipal_plan": _("Rehabilitering i kommuneplanen"),
+    "overview_of_rehab_needs": _("Oversikt over brukere med rehabiliteringsbehov"),
+    "overview_of_waiting_times": _("Oversikt over ventetid"),
+    "everyday_rehab_team": _("Hverdagsrehabiliteringsteam"),
+    "rehab_places": _("Rehabiliteringsplasser"),
+}
+
 ALL = {
     "kinds": KINDS,
     "levels": LEVELS,
@@ -86,4 +98,6 @@ ALL = {
     "referrers": REFERRERS,
     "sources": SOURCES,
     "fields": FIELDS,
+    "import_kinds": IMPORT_KINDS,
+    "profile_fields": PROFILE_FIELDS,
 }

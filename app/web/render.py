@@ -4,11 +4,11 @@ from collections import OrderedDict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments import render_block
 from markupsafe import Markup
@@ -138,3 +138,16 @@ def render(
     else:
         html = env.get_template(template).render(values)
     return HTMLResponse(html, status_code=status_code, headers={"Vary": "HX-Request"})
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    """To the login page, coming back here afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+
+
+def done(request: Request, url: str) -> Response:
+    """Success after a form post: 303 for plain forms, HX-Redirect for htmx."""
+    if request.headers.get("HX-Request") == "true":
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)

@@ -5,11 +5,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.api.deps import IdPath, ReadSessionDep, SessionDep
-from app.domain import audit, catalogue, geography, organisations
+from app.domain import audit, catalogue, geography, organisations, profiles
 from app.domain.auth import Actor
 from app.domain.errors import InvalidInput, StaleVersion
 from app.models.rehab_service import RehabServiceCreate, RehabServiceFields, ServiceForm, ServiceLevel, ServiceStatus
@@ -17,22 +17,10 @@ from app.models.types import utcnow
 from app.web import labels
 from app.web.deps import PageActor, PageWriter
 from app.web.forms import domain_messages, field_messages, service_values
-from app.web.render import render
+from app.web.render import done, login_redirect, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
-
-
-def _login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
-
-
-def _done(request: Request, url: str) -> Response:
-    """Success after a form post: 303 for plain forms, HX-Redirect for htmx."""
-    if request.headers.get("HX-Request") == "true":
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
 
 
 @router.get("/", response_class=HTMLResponse, name="home")
@@ -96,7 +84,7 @@ async def service_list(
 @router.get("/rehab-services/new", response_class=HTMLResponse, name="service_new")
 async def service_new(request: Request, session: ReadSessionDep, actor: PageActor) -> Response:
     if not actor.authenticated:
-        return _login_redirect(request)
+        return login_redirect(request)
     values = {"status": "active", "forms": [], "patient_groups": [], "age_groups": [], "referrers": []}
     return _form(request, session, actor, values, {}, None)
 
@@ -128,7 +116,7 @@ def _form(
 @router.post("/rehab-services/new", response_model=None, name="service_create")
 async def service_create(request: Request, session: SessionDep, actor: PageWriter) -> Response:
     if not actor.authenticated:
-        return _login_redirect(request)
+        return login_redirect(request)
     form = await request.form()
     values = service_values(form)
     try:
@@ -138,7 +126,7 @@ async def service_create(request: Request, session: SessionDep, actor: PageWrite
         return _form(request, session, actor, values, field_messages(exc), None, 422)
     except InvalidInput as exc:
         return _form(request, session, actor, values, domain_messages(exc.errors), None, 422)
-    return _done(request, f"/rehab-services/{service['id']}")
+    return done(request, f"/rehab-services/{service['id']}")
 
 
 @router.get("/rehab-services/{service_id}", response_class=HTMLResponse, name="service_detail")
@@ -161,7 +149,7 @@ async def service_detail(request: Request, session: ReadSessionDep, actor: PageA
 @router.get("/rehab-services/{service_id}/edit", response_class=HTMLResponse, name="service_edit")
 async def service_edit(request: Request, session: ReadSessionDep, actor: PageActor, service_id: IdPath) -> Response:
     if not actor.authenticated:
-        return _login_redirect(request)
+        return login_redirect(request)
     service = catalogue.get_service(session, service_id)
     values = {**service, "catchment": None if service["catchment_inherited"] else service["catchment"]}
     return _form(request, session, actor, values, {}, service)
@@ -170,7 +158,7 @@ async def service_edit(request: Request, session: ReadSessionDep, actor: PageAct
 @router.post("/rehab-services/{service_id}/edit", response_model=None, name="service_update")
 async def service_update(request: Request, session: SessionDep, actor: PageWriter, service_id: IdPath) -> Response:
     if not actor.authenticated:
-        return _login_redirect(request)
+        return login_redirect(request)
     form = await request.form()
     values = service_values(form)
     version = str(form.get("version", ""))
@@ -193,7 +181,7 @@ async def service_update(request: Request, session: SessionDep, actor: PageWrite
             if name in kept and _same(kept[name], old):
                 kept[name] = None if name == "catchment" and current["catchment_inherited"] else current.get(name)
         return _form(request, session, actor, kept, {}, current, 409, conflict=theirs)
-    return _done(request, f"/rehab-services/{service_id}")
+    return done(request, f"/rehab-services/{service_id}")
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -212,9 +200,9 @@ def _same(a: Any, b: Any) -> bool:
 @router.post("/rehab-services/{service_id}/verify", response_model=None, name="service_verify")
 def service_verify(request: Request, session: SessionDep, actor: PageWriter, service_id: IdPath) -> Response:
     if not actor.authenticated:
-        return _login_redirect(request)
+        return login_redirect(request)
     catalogue.verify_service(session, actor, service_id)
-    return _done(request, f"/rehab-services/{service_id}")
+    return done(request, f"/rehab-services/{service_id}")
 
 
 @router.get("/organisations/{organisation_id}", response_class=HTMLResponse, name="organisation_detail")
@@ -222,12 +210,18 @@ async def organisation_detail(
     request: Request, session: ReadSessionDep, actor: PageActor, organisation_id: IdPath
 ) -> HTMLResponse:
     org = organisations.read_organisation(session, organisation_id)
+    surveys = (
+        profiles.list_profiles(session, org["municipality_number"])
+        if org["kind"] == "municipality" and org.get("municipality_number")
+        else []
+    )
     services, next_cursor = catalogue.list_services(
         session, catalogue.ServiceFilter(provider=organisation_id), limit=500
     )
     context = {
         "actor": actor,
         "org": org,
+        "surveys": surveys,
         "services": services,
         "more": next_cursor is not None,
         "municipalities": dict(catalogue.filter_options(session).municipalities),

@@ -1,0 +1,229 @@
+"""The bulk import page: upload → dry-run preview with every problem on its row and column → confirm.
+
+The upload is read (with a size cap) before the request's write transaction begins, so a slow upload
+never holds the write lock. A clean dry run keeps the file server-side as a pending upload; the confirm
+form carries only its opaque token, and confirming runs the import again, for real, on those bytes.
+"""
+
+from dataclasses import dataclass
+from gettext import gettext as _
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
+from starlette.types import Message
+
+from app.api.deps import IdPath, ReadSessionDep, SessionDep
+from app.domain.auth import Actor
+from app.domain.errors import Forbidden, NotFound
+from app.domain.imports import pending as pending_imports
+from app.domain.imports import runner
+from app.models.imports import ImportKind
+from app.settings import get_settings
+from app.web import labels
+from app.web.deps import PageActor, PageWriter
+from app.web.render import done, login_redirect, render, url_for
+
+router = APIRouter(include_in_schema=False)
+
+RECENT_BATCHES = 20
+SHOWN_PROBLEMS = 500  # a file with an error on every row still gives a page a browser can show
+FORM_OVERHEAD = 64_000  # multipart boundaries, headers and the small fields around the file
+
+
+class _TooLarge(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What the upload form sent: the kind as typed, and the file (None when missing or too large)."""
+
+    kind: str
+    file_name: str | None
+    data: bytes | None
+    too_large: bool = False
+
+
+async def _drain(request: Request) -> None:
+    """Read and discard what is left of the body, so the browser gets the answer instead of a reset."""
+    while True:
+        message = await request.receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+
+
+async def _read_upload(request: Request) -> Upload:
+    """The posted form, with the body capped at the import size limit (nothing over it is kept)."""
+    limit = get_settings().import_max_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
+        await _drain(request)
+        return Upload("", None, None, too_large=True)
+    received = 0
+
+    async def counted() -> Message:
+        nonlocal received
+        message = await request.receive()
+        received += len(message.get("body", b""))
+        if received > limit + FORM_OVERHEAD:
+            raise _TooLarge
+        return message
+
+    capped = Request(request.scope, counted)
+    try:
+        form = await capped.form(max_files=1, max_fields=10)
+    except _TooLarge:
+        await _drain(request)
+        return Upload("", None, None, too_large=True)
+    try:
+        kind = str(form.get("kind", ""))[:40]
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return Upload(kind, None, None)
+        data = await upload.read(limit + 1)
+        # Browsers send the bare name; some older ones a whole Windows path.
+        name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
+        if len(data) > limit:
+            return Upload(kind, name, None, too_large=True)
+        return Upload(kind, name, data)
+    finally:
+        await form.close()
+
+
+# Declared before the session: FastAPI resolves dependencies in order, so the body is read first.
+UploadDep = Annotated[Upload, Depends(_read_upload)]
+
+
+def _kind(value: str) -> ImportKind | None:
+    return ImportKind(value) if value in {k.value for k in ImportKind} else None
+
+
+def _page(
+    request: Request,
+    session: Any,
+    actor: Actor,
+    *,
+    kind: str = ImportKind.rehab_services.value,
+    errors: dict[str, str] | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The upload form (or, for read-only users, why there is none) with the recent batches."""
+    context = {
+        "actor": actor,
+        "kind": kind,
+        "errors": errors or {},
+        "notice": notice,
+        "batches": runner.list_batches(session, limit=RECENT_BATCHES),
+        "max_mb": get_settings().import_max_bytes / 1_000_000,
+        "labels": labels.ALL,
+    }
+    return render(request, "imports/index.html", context, status_code)
+
+
+def _preview(
+    request: Request,
+    actor: Actor,
+    report: runner.Report,
+    pending: pending_imports.Pending | None,
+    *,
+    status_code: int,
+    changed_since_preview: bool = False,
+) -> HTMLResponse:
+    context = {
+        "actor": actor,
+        "report": report,
+        "problems": report.row_errors[:SHOWN_PROBLEMS],
+        "pending": pending,
+        "changed_since_preview": changed_since_preview,
+        "labels": labels.ALL,
+    }
+    return render(request, "imports/preview.html", context, status_code)
+
+
+@router.get("/imports", response_class=HTMLResponse, name="import_form")
+async def import_form(request: Request, session: ReadSessionDep, actor: PageActor) -> Response:
+    if not actor.authenticated:
+        return login_redirect(request)
+    return _page(request, session, actor)
+
+
+@router.post("/imports", response_model=None, name="import_preview")
+def import_preview(request: Request, upload: UploadDep, session: SessionDep, actor: PageWriter) -> Response:
+    """Check the file with a dry run and show what applying it would do."""
+    if not actor.authenticated:
+        return login_redirect(request)
+    if not actor.can_write:
+        return _page(request, session, actor, status_code=403)
+    kind = _kind(upload.kind)
+    errors: dict[str, str] = {}
+    if upload.too_large:
+        limit = f"{get_settings().import_max_bytes / 1_000_000:g}"
+        errors["file"] = _("Filen er for stor. Den største filen som kan importeres, er %(mb)s MB.") % {"mb": limit}
+        return _page(request, session, actor, kind=upload.kind, errors=errors, status_code=413)
+    if kind is None:
+        errors["kind"] = _("Velg hva filen inneholder.")
+    if upload.data is None:
+        errors["file"] = _("Velg en fil (CSV eller Excel).")
+    if kind is None or upload.data is None or upload.file_name is None:
+        return _page(request, session, actor, kind=upload.kind, errors=errors, status_code=422)
+    try:
+        report = runner.run_import(session, actor, upload.data, upload.file_name, kind, dry_run=True)
+    except runner.ImportFileError as exc:
+        errors["file"] = _("Filen kan ikke importeres: %(why)s") % {"why": exc.detail}
+        return _page(request, session, actor, kind=kind.value, errors=errors, status_code=422)
+    except Forbidden as exc:
+        errors["file"] = _("Du har ikke tilgang til å importere denne filen: %(why)s") % {"why": exc.detail}
+        return _page(request, session, actor, kind=kind.value, errors=errors, status_code=422)
+    if report.row_errors:
+        return _preview(request, actor, report, None, status_code=422)
+    kept = pending_imports.keep(session, actor, kind, upload.file_name, upload.data)
+    return _preview(request, actor, report, kept, status_code=200)
+
+
+@router.post("/imports/confirm", response_model=None, name="import_confirm")
+def import_confirm(
+    request: Request,
+    session: SessionDep,
+    actor: PageWriter,
+    token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Apply a previewed upload (all rows or none), then show the batch (Post/Redirect/Get)."""
+    if not actor.authenticated:
+        return login_redirect(request)
+    if not actor.can_write:
+        return _page(request, session, actor, status_code=403)
+    nothing = _("Ingenting er importert.")
+    try:
+        outcome = pending_imports.confirm(session, actor, token)
+    except NotFound:
+        why = _("Fant ikke opplastingen: den er allerede brukt, eller den tilhører en annen bruker.")
+        return _confirm_failed(request, session, actor, f"{why} {nothing} {_('Last opp filen på nytt.')}", 404)
+    except pending_imports.PendingExpired:
+        minutes = int(pending_imports.LIFETIME.total_seconds() // 60)
+        why = _("Forhåndsvisningen er utløpt (den gjelder i %(n)s minutter).") % {"n": minutes}
+        return _confirm_failed(request, session, actor, f"{why} {nothing} {_('Last opp filen på nytt.')}", 410)
+    except runner.ImportFileError as exc:
+        why = _("Filen kan ikke importeres: %(why)s") % {"why": exc.detail}
+        return _confirm_failed(request, session, actor, f"{why} {nothing}", 422)
+    except Forbidden as exc:
+        why = _("Du har ikke lenger tilgang til å importere denne filen: %(why)s") % {"why": exc.detail}
+        return _confirm_failed(request, session, actor, f"{why} {nothing}", 403)
+    if outcome.report is not None and not outcome.report.applied:
+        # The catalogue changed since the dry run and some rows no longer pass: nothing was written.
+        return _preview(request, actor, outcome.report, None, status_code=409, changed_since_preview=True)
+    return done(request, url_for(request, "import_batch", batch_id=outcome.batch_id))
+
+
+def _confirm_failed(request: Request, session: Any, actor: Actor, message: str, status_code: int) -> HTMLResponse:
+    return _page(request, session, actor, errors={"confirm": message}, status_code=status_code)
+
+
+@router.get("/imports/batches/{batch_id}", response_class=HTMLResponse, name="import_batch")
+async def import_batch(request: Request, session: ReadSessionDep, actor: PageActor, batch_id: IdPath) -> Response:
+    if not actor.authenticated:
+        return login_redirect(request)
+    batch = pending_imports.get_batch(session, batch_id)
+    return render(request, "imports/batch.html", {"actor": actor, "batch": batch, "labels": labels.ALL})
