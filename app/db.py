@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from app.serialization import dumps
 from app.settings import get_settings
 
 
@@ -27,6 +28,11 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def _json(value: Any) -> str:
+    """JSON columns (audit changes, import errors) written by orjson: bulk imports write thousands."""
+    return dumps(value).decode()
+
+
 def build_engine(url: str, echo: bool = False, *, writer: bool = False) -> Engine:
     """An engine for `url`. On SQLite, `writer` engines take the write lock when a transaction begins.
 
@@ -37,11 +43,25 @@ def build_engine(url: str, echo: bool = False, *, writer: bool = False) -> Engin
     if parsed.get_backend_name() != "sqlite":
         # No pre-ping (a round trip per checkout on the hot path); recycle instead, and fail fast when the
         # pool is exhausted (503) rather than wait on the event loop.
-        return create_engine(url, echo=echo, pool_size=8, max_overflow=8, pool_recycle=1800, pool_timeout=5)
+        return create_engine(
+            url,
+            echo=echo,
+            pool_size=8,
+            max_overflow=8,
+            pool_recycle=1800,
+            pool_timeout=5,
+            json_serializer=_json,
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, echo=echo, connect_args={"check_same_thread": False}, pool_size=8, max_overflow=8, pool_timeout=5
+        url,
+        echo=echo,
+        connect_args={"check_same_thread": False},
+        pool_size=8,
+        max_overflow=8,
+        pool_timeout=5,
+        json_serializer=_json,
     )
     begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
 

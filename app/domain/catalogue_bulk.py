@@ -14,15 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, select, tuple_, update
 from sqlmodel import Session
 
+from app.db_bulk import insert_many, reserve_ids
 from app.domain import audit, catalogue, geography, organisations, taxonomy
 from app.domain.auth import Actor
 from app.domain.catalogue import Outcome
 from app.domain.errors import FieldError, InvalidInput
-from app.models import AuditEvent, Organisation
-from app.models.base import shaped
+from app.models import AuditEvent
 from app.models.rehab_service import RehabServiceFields, RehabServiceRead, ServiceForm, ServiceSource
 from app.models.types import utcnow
 from app.serialization import dumps, loads
@@ -37,6 +37,21 @@ _A = AuditEvent.__table__  # type: ignore[attr-defined]
 _CONTENT = (*RehabServiceFields.model_fields, "catchment_inherited")
 _FORM_ORDER = {f.value: i for i, f in enumerate(ServiceForm)}
 _SCALARS = (*catalogue.SCALAR_FIELDS, "catchment_inherited", "search_text")
+_DOC_KEYS = tuple(RehabServiceRead.model_fields)
+_AUDIT_COLUMNS = (
+    "at",
+    "actor_kind",
+    "actor_user_id",
+    "actor_token_id",
+    "actor_label",
+    "action",
+    "entity_type",
+    "entity_id",
+    "entity_version",
+    "changes",
+    "request_id",
+    "batch_id",
+)
 
 
 @dataclass
@@ -71,15 +86,12 @@ class BulkUpsert:
         self.source = source.value
         self.batch_id = batch_id
         self.taxonomy = taxonomy.get_taxonomy(session)
-        self._providers: dict[int, tuple[str, list[str]]] = {}
+        self._providers = organisations.default_catchments(session)
 
     def _provider(self, provider_id: int) -> tuple[str, list[str]]:
-        """(name, default catchment) of a provider, looked up once per import."""
+        """(name, default catchment) of a provider."""
         if provider_id not in self._providers:
-            org = self.session.get(Organisation, provider_id)
-            if org is None:
-                raise InvalidInput("Unknown provider", [FieldError(("provider_id",), f"no organisation {provider_id}")])
-            self._providers[provider_id] = (org.name, organisations.default_catchment(self.session, org))
+            raise InvalidInput("Unknown provider", [FieldError(("provider_id",), f"no organisation {provider_id}")])
         return self._providers[provider_id]
 
     def _resolve(self, row: BulkRow) -> catalogue._Resolved:
@@ -150,24 +162,20 @@ class BulkUpsert:
     def _insert(self, writes: list[_Write], now: Any) -> None:
         if not writes:
             return
-        params = [
-            {
-                **w.values.scalars,
-                "provider_id": w.row.provider_id,
-                "external_id": w.row.external_id,
-                "source": self.source,
-                "source_batch_id": self.batch_id,
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for w in writes
-        ]
-        ids = self.session.execute(insert(_S).returning(_S.c.id, sort_by_parameter_order=True), params).scalars()
+        ids = reserve_ids(self.session, _S, len(writes))
         for write, service_id in zip(writes, ids, strict=True):
             write.existing = _Existing(service_id, 0, True, None)
+        docs, events = self._documents(writes, now, created_at=now)
+        base = {"source": self.source, "source_batch_id": self.batch_id, "version": 1, "created_at": now}
+        columns = (*_SCALARS, *base, "updated_at", "provider_id", "external_id", "id", "doc")
+        rows = []
+        for w, doc in zip(writes, docs, strict=True):
+            assert w.existing is not None
+            values = {**w.values.scalars, **base, "updated_at": now}
+            rows.append((*(values[c] for c in columns[:-4]), w.row.provider_id, w.row.external_id, w.existing.id, doc))
+        insert_many(self.session, _S, columns, rows)
         self._links(writes)
-        self._finish(writes, now, created_at=now)
+        insert_many(self.session, _A, _AUDIT_COLUMNS, events)
 
     def _update(self, writes: list[_Write], now: Any) -> None:
         if not writes:
@@ -176,71 +184,80 @@ class BulkUpsert:
         stmt = (
             update(_S)
             .where(_S.c.id == bindparam("sid"))
-            .values(**columns, version=bindparam("v_version"), updated_at=now, deleted_at=None)
+            .values(**columns, version=bindparam("v_version"), updated_at=now, deleted_at=None, doc=bindparam("v_doc"))
         )
+        ids = [w.existing.id for w in writes if w.existing is not None]
+        created = dict(self.session.execute(select(_S.c.id, _S.c.created_at).where(_S.c.id.in_(ids))).all())
+        docs, events = self._documents(writes, now, created_at=created)
         params = []
-        for w in writes:
+        for w, doc in zip(writes, docs, strict=True):
             assert w.existing is not None
             values = {**w.values.scalars, "source": self.source, "source_batch_id": self.batch_id}
             params.append(
-                {"sid": w.existing.id, "v_version": w.existing.version + 1, **{f"v_{k}": values[k] for k in columns}}
+                {
+                    "sid": w.existing.id,
+                    "v_version": w.existing.version + 1,
+                    "v_doc": doc,
+                    **{f"v_{k}": values[k] for k in columns},
+                }
             )
         self.session.execute(stmt, params)
-        ids = [w.existing.id for w in writes if w.existing is not None]
         for table in (_F, _G, _C):
             for start in range(0, len(ids), 500):
                 self.session.execute(delete(table).where(table.c.service_id.in_(ids[start : start + 500])))
         self._links(writes)
-        created = dict(self.session.execute(select(_S.c.id, _S.c.created_at).where(_S.c.id.in_(ids))).all())
-        self._finish(writes, now, created_at=created)
+        insert_many(self.session, _A, _AUDIT_COLUMNS, events)
 
     def _links(self, writes: list[_Write]) -> None:
-        forms, groups, catchment = [], [], []
+        forms: list[tuple[int, str]] = []
+        groups: list[tuple[int, int]] = []
+        catchment: list[tuple[int, str]] = []
         for w in writes:
             assert w.existing is not None
             sid = w.existing.id
-            forms += [{"service_id": sid, "form": f} for f in sorted(w.values.forms)]
-            groups += [{"service_id": sid, "patient_group_id": g} for g in sorted(w.values.group_ids)]
-            catchment += [{"service_id": sid, "municipality_number": n} for n in w.values.catchment]
-        for table, params in ((_F, forms), (_G, groups), (_C, catchment)):
-            if params:
-                self.session.execute(insert(table), params)
+            forms += [(sid, f) for f in w.values.forms]
+            groups += [(sid, g) for g in w.values.group_ids]
+            catchment += [(sid, n) for n in w.values.catchment]
+        insert_many(self.session, _F, ("service_id", "form"), forms)
+        insert_many(self.session, _G, ("service_id", "patient_group_id"), groups)
+        insert_many(self.session, _C, ("service_id", "municipality_number"), catchment)
 
-    def _finish(self, writes: list[_Write], now: Any, *, created_at: Any) -> None:
-        """Store each written service's document and record its audit event."""
+    def _documents(self, writes: list[_Write], now: Any, *, created_at: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Each written service's new stored document, and its audit event (as _AUDIT_COLUMNS values)."""
         docs, events = [], []
         stamp = loads(dumps(now))
+        actor = self.actor
+        label = actor.label[:300]
         for w in writes:
             assert w.existing is not None
             old = w.existing
             version = old.version + 1
-            born = created_at if not isinstance(created_at, dict) else created_at[old.id]
-            after = shaped(
-                {
-                    **w.doc,
-                    "id": old.id,
-                    "source": self.source,
-                    "source_batch_id": self.batch_id,
-                    "created_at": stamp if born is now else loads(dumps(born)),
-                    "updated_at": stamp,
-                    "version": version,
-                },
-                RehabServiceRead,
-            )
-            docs.append({"sid": old.id, "new_doc": dumps(after).decode()})
+            born = stamp if not isinstance(created_at, dict) else loads(dumps(created_at[old.id]))
+            after = {
+                **w.doc,
+                "id": old.id,
+                "source": self.source,
+                "source_batch_id": self.batch_id,
+                "created_at": born,
+                "updated_at": stamp,
+                "version": version,
+            }
+            docs.append(dumps({key: after[key] for key in _DOC_KEYS}).decode())
             before = None if old.deleted else old.doc
             events.append(
-                audit.event_values(
-                    self.actor,
+                (
+                    now,
+                    actor.kind,
+                    actor.user_id,
+                    actor.token_id,
+                    label,
                     "create" if before is None else "update",
                     "rehab_service",
-                    old.id,
-                    before,
-                    after,
+                    str(old.id),
                     version,
+                    audit.diff_documents(before, after),
+                    actor.request_id,
                     self.batch_id,
-                    at=now,
                 )
             )
-        self.session.execute(update(_S).where(_S.c.id == bindparam("sid")).values(doc=bindparam("new_doc")), docs)
-        self.session.execute(insert(_A), events)
+        return docs, events

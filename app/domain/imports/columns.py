@@ -3,11 +3,13 @@
 import re
 import unicodedata
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})
 
 
+@lru_cache(maxsize=8192)  # the same few values ("dag", "kommunal", …) come back on every row
 def norm(header: str) -> str:
     """'Kommunenr.' → 'kommunenr', 'Nivå' → 'niva', 'Municipality number' → 'municipalitynumber'."""
     text = unicodedata.normalize("NFKD", header.casefold().translate(_FOLD))
@@ -191,11 +193,12 @@ def day(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     raw = str(value).strip()
-    for parse in (date.fromisoformat, lambda s: datetime.strptime(s, "%d.%m.%Y").date()):
-        try:
-            return parse(raw)
-        except ValueError:
-            continue
+    try:
+        if len(raw) == 10 and raw[2] == "." and raw[5] == ".":
+            return date(int(raw[6:]), int(raw[3:5]), int(raw[:2]))
+        return date.fromisoformat(raw)
+    except ValueError:
+        pass
     raise CellError(f"'{value}' is not a date (use dd.mm.yyyy or yyyy-mm-dd)")
 
 
@@ -208,9 +211,9 @@ def items(value: Any) -> list[str]:
 
 
 def coded(value: str, mapping: dict[str, str], codes: set[str], what: str) -> str:
-    key = norm(value)
     if value in codes:
         return value
+    key = norm(value)
     if key in mapping:
         return mapping[key]
     for code in codes:

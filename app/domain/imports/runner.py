@@ -134,92 +134,104 @@ def _cell(cells: list[Any], columns: dict[str, int], name: str) -> Any:
     return cells[index] if index is not None and index < len(cells) else None
 
 
-def _service_row(
-    number: int, cells: list[Any], columns: dict[str, int], headers: list[str], ctx: _Context
-) -> ServiceRow | list[RowError]:
-    errors: list[RowError] = []
-    values: dict[str, Any] = {}
-    filled = [cell for cell in cells if cell is not None and str(cell).strip()]
-    if len(headers) > 2 and len(filled) == 1 and any(sep in str(filled[0]) for sep in ",;\t"):
-        return [
-            RowError(
-                number, f"the row has 1 cell but the header has {len(headers)}: is it separated like the header?", None
-            )
+def _listed(mapping: dict[str, str], codes: set[str], what: str) -> Callable[[Any], list[str]]:
+    return lambda value: [c.coded(v, mapping, codes, what) for v in c.items(value)]
+
+
+_LEVELS = {e.value for e in ServiceLevel}
+_STATUSES = {e.value for e in ServiceStatus}
+_FORMS = {e.value for e in ServiceForm}
+_AGE_GROUPS = {e.value for e in AgeGroup}
+_REFERRERS = {e.value for e in Referrer}
+_UNITS = {e.value for e in CapacityUnit}
+_TEXTS = (
+    "description",
+    "referral_criteria",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "website",
+    "helsehjelpsomrade_8655",
+    "iplos_9151",
+    "omsorgsniva_8406",
+)
+_SERVICE_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "name": c.required,
+    **dict.fromkeys(_TEXTS, c.text),
+    "level": lambda v: c.coded(c.required(v), c.LEVELS, _LEVELS, "level"),
+    "status": lambda v: c.coded(c.text(v) or "active", c.STATUSES, _STATUSES, "status"),
+    "forms": lambda v: _listed(c.FORMS, _FORMS, "form")(c.required(v)),
+    "age_groups": _listed(c.AGE_GROUPS, _AGE_GROUPS, "age group"),
+    "referrers": _listed(c.REFERRERS, _REFERRERS, "referrer"),
+    "capacity_unit": lambda v: c.coded(t, c.UNITS, _UNITS, "unit") if (t := c.text(v)) else None,
+    **dict.fromkeys(("capacity_number", "waiting_time_days"), c.integer),
+    **dict.fromkeys(("waiting_time_reported_on", "valid_from", "valid_to", "last_verified_on"), c.day),
+}
+# Left out when blank, so the model's defaults apply.
+_DEFAULTED = ("description", "referral_criteria", "status")
+
+
+class _ServiceParser:
+    """Turns one table's rows into checked services; the column lookups are worked out once per table."""
+
+    def __init__(self, columns: dict[str, int], headers: list[str], ctx: _Context) -> None:
+        self.columns, self.headers, self.ctx = columns, headers, ctx
+        parsers = {
+            **_SERVICE_PARSERS,
+            "patient_groups": self._groups,
+            "catchment": lambda v: [c.municipality(n, ctx.municipalities) for n in c.items(v)] or None,
+        }
+        self.fields: list[tuple[str, int, Callable[[Any], Any], str]] = [
+            (name, index, parsers[name], headers[index]) for name, index in columns.items() if name in parsers
         ]
+        self.width = len(headers)
 
-    def header(name: str) -> str:
-        return headers[columns[name]] if name in columns else name
-
-    def parse(name: str, parser: Callable[[Any], Any]) -> None:
-        if name not in columns:
-            return
-        try:
-            values[name] = parser(_cell(cells, columns, name))
-        except c.CellError as exc:
-            errors.append(RowError(number, str(exc), header(name)))
-
-    def listed(mapping: dict[str, str], codes: set[str], what: str) -> Callable[[Any], list[str]]:
-        return lambda value: [c.coded(v, mapping, codes, what) for v in c.items(value)]
-
-    def groups(value: Any) -> list[str]:
+    def _groups(self, value: Any) -> list[str]:
         out = []
         for item in c.items(value):
-            group = ctx.taxonomy.resolve(item)
+            group = self.ctx.taxonomy.resolve(item)
             if group is None:
-                hint = ctx.taxonomy.suggest(item)
+                hint = self.ctx.taxonomy.suggest(item)
                 raise c.CellError(f"unknown patient group '{item}'" + (f"; did you mean '{hint}'?" if hint else ""))
             out.append(group.code)
         return out
 
-    parse("name", c.required)
-    for name in (
-        "description",
-        "referral_criteria",
-        "contact_name",
-        "contact_phone",
-        "contact_email",
-        "website",
-        "helsehjelpsomrade_8655",
-        "iplos_9151",
-        "omsorgsniva_8406",
-    ):
-        parse(name, c.text)
-    parse("level", lambda v: c.coded(c.required(v), c.LEVELS, {e.value for e in ServiceLevel}, "level"))
-    parse("status", lambda v: c.coded(c.text(v) or "active", c.STATUSES, {e.value for e in ServiceStatus}, "status"))
-    parse("forms", lambda v: listed(c.FORMS, {e.value for e in ServiceForm}, "form")(c.required(v)))
-    parse("age_groups", listed(c.AGE_GROUPS, {e.value for e in AgeGroup}, "age group"))
-    parse("referrers", listed(c.REFERRERS, {e.value for e in Referrer}, "referrer"))
-    parse(
-        "capacity_unit",
-        lambda v: c.coded(t, c.UNITS, {e.value for e in CapacityUnit}, "unit") if (t := c.text(v)) else None,
-    )
-    parse("patient_groups", groups)
-    for name in ("capacity_number", "waiting_time_days"):
-        parse(name, c.integer)
-    for name in ("waiting_time_reported_on", "valid_from", "valid_to", "last_verified_on"):
-        parse(name, c.day)
-    parse("catchment", lambda v: [c.municipality(n, ctx.municipalities) for n in c.items(v)] or None)
-    for name in ("description", "referral_criteria"):
-        if values.get(name) is None:
-            values.pop(name, None)
-    if values.get("status") is None:
-        values.pop("status", None)
+    def header(self, name: str) -> str:
+        return self.headers[self.columns[name]] if name in self.columns else name
 
-    provider_id = _provider(cells, columns, headers, ctx, number, errors)
-    external_id = c.text(_cell(cells, columns, "external_id"))
-    if external_id is None:
-        errors.append(
-            RowError(number, "external ID is missing (each row needs the provider's own key)", header("external_id"))
-        )
-    if errors:
-        return errors
-    try:
-        fields = RehabServiceFields.model_validate(values)
-    except ValidationError as exc:
-        return [RowError(number, _message(e), header(str(e["loc"][0])) if e["loc"] else None) for e in exc.errors()]
-    assert provider_id is not None
-    assert external_id is not None
-    return ServiceRow(number, provider_id, external_id[:100], fields)
+    def __call__(self, number: int, cells: list[Any]) -> ServiceRow | list[RowError]:
+        errors: list[RowError] = []
+        if self.width > 2:
+            filled = [cell for cell in cells if cell is not None and str(cell).strip()]
+            if len(filled) == 1 and any(sep in str(filled[0]) for sep in ",;\t"):
+                message = f"the row has 1 cell but the header has {self.width}: is it separated like the header?"
+                return [RowError(number, message, None)]
+        values: dict[str, Any] = {}
+        size = len(cells)
+        for name, index, parse, header in self.fields:
+            try:
+                values[name] = parse(cells[index] if index < size else None)
+            except c.CellError as exc:
+                errors.append(RowError(number, str(exc), header))
+        for name in _DEFAULTED:
+            if values.get(name, 0) is None:
+                del values[name]
+        provider_id = _provider(cells, self.columns, self.headers, self.ctx, number, errors)
+        external_id = c.text(_cell(cells, self.columns, "external_id"))
+        if external_id is None:
+            message = "external ID is missing (each row needs the provider's own key)"
+            errors.append(RowError(number, message, self.header("external_id")))
+        if errors:
+            return errors
+        try:
+            fields = RehabServiceFields.model_validate(values)
+        except ValidationError as exc:
+            return [
+                RowError(number, _message(e), self.header(str(e["loc"][0])) if e["loc"] else None) for e in exc.errors()
+            ]
+        assert provider_id is not None
+        assert external_id is not None
+        return ServiceRow(number, provider_id, external_id[:100], fields)
 
 
 def _message(error: Any) -> str:
@@ -321,9 +333,10 @@ class _Checker:
             if missing:
                 raise ImportFileError(f"Missing required column(s): {', '.join(missing)}")
             headers = {name: table.headers[index] for name, index in columns.items()}
+            parse = _ServiceParser(columns, table.headers, self.ctx)
             for number, cells in table.rows:
                 self._count()
-                parsed = _service_row(number, cells, columns, table.headers, self.ctx)
+                parsed = parse(number, cells)
                 if isinstance(parsed, list):
                     self.reject(table.name, parsed)
                     continue
