@@ -56,7 +56,7 @@ _G = RehabServicePatientGroup.__table__  # type: ignore[attr-defined]
 _C = RehabServiceCatchment.__table__  # type: ignore[attr-defined]
 _PG = PatientGroup.__table__  # type: ignore[attr-defined]
 
-_HIDDEN = {"search_text", "deleted_at", "doc"}
+_HIDDEN = {"search_text", "deleted_at", "doc", "import_digest", "import_digest_version"}
 _COLUMNS = [c for c in _S.c if c.name not in _HIDDEN]
 LINK_FIELDS = ("forms", "patient_groups", "catchment")
 SCALAR_FIELDS = tuple(f for f in RehabServiceFields.model_fields if f not in LINK_FIELDS)

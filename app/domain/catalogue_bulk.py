@@ -59,6 +59,10 @@ class BulkRow:
     provider_id: int
     external_id: str
     fields: RehabServiceFields
+    digest: str | None = None  # of the source row, stored so the same row next time can be skipped
+
+
+Key = tuple[int, str]
 
 
 @dataclass
@@ -67,6 +71,7 @@ class _Existing:
     version: int
     deleted: bool
     doc: dict[str, Any] | None
+    digest: str | None = None
 
 
 @dataclass
@@ -118,16 +123,29 @@ class BulkUpsert:
         plain: dict[str, Any] = loads(dumps(content))  # dates and enums as the stored JSON has them
         return plain
 
-    def _existing(self, rows: Sequence[BulkRow]) -> dict[tuple[int, str], _Existing]:
+    def confirmed(self, rows: Sequence[tuple[int, str, str]]) -> set[Key]:
+        """Keys of (provider, external id, row digest) whose service that very row left, unchanged since."""
+        keys = [(provider, external) for provider, external, _ in rows]
+        digests = {(provider, external): digest for provider, external, digest in rows}
+        found = self.session.execute(
+            select(_S.c.provider_id, _S.c.external_id, _S.c.import_digest)
+            .where(tuple_(_S.c.provider_id, _S.c.external_id).in_(keys))
+            .where(_S.c.deleted_at.is_(None), _S.c.import_digest_version == _S.c.version)
+        )
+        return {(p, e) for p, e, digest in found if digest is not None and digests[(p, e)] == digest}
+
+    def _existing(self, rows: Sequence[BulkRow]) -> dict[Key, _Existing]:
+        if not rows:
+            return {}
         keys = [(r.provider_id, r.external_id) for r in rows]
         found = self.session.execute(
-            select(_S.c.id, _S.c.provider_id, _S.c.external_id, _S.c.version, _S.c.deleted_at, _S.c.doc).where(
-                tuple_(_S.c.provider_id, _S.c.external_id).in_(keys)
-            )
+            select(
+                _S.c.id, _S.c.provider_id, _S.c.external_id, _S.c.version, _S.c.deleted_at, _S.c.doc, _S.c.import_digest
+            ).where(tuple_(_S.c.provider_id, _S.c.external_id).in_(keys))
         )
         return {
             (r.provider_id, r.external_id): _Existing(
-                r.id, r.version, r.deleted_at is not None, loads(r.doc) if r.doc else None
+                r.id, r.version, r.deleted_at is not None, loads(r.doc) if r.doc else None, r.import_digest
             )
             for r in found
         }
@@ -138,6 +156,7 @@ class BulkUpsert:
         outcomes: list[Outcome | list[FieldError]] = []
         creates: list[_Write] = []
         updates: list[_Write] = []
+        confirmed: list[dict[str, Any]] = []
         for row in rows:
             try:
                 values = self._resolve(row)
@@ -151,12 +170,21 @@ class BulkUpsert:
                 outcomes.append("created")
             elif not old.deleted and old.doc is not None and all(old.doc.get(k) == doc[k] for k in _CONTENT):
                 outcomes.append("unchanged")
+                if row.digest is not None and row.digest != old.digest:
+                    confirmed.append({"sid": old.id, "digest": row.digest})
             else:
                 updates.append(_Write(row, values, doc, old))
                 outcomes.append("updated" if not old.deleted else "created")
         now = utcnow()
         self._insert(creates, now)
         self._update(updates, now)
+        if confirmed:  # bookkeeping only: no new version, nothing to audit
+            self.session.execute(
+                update(_S)
+                .where(_S.c.id == bindparam("sid"))
+                .values(import_digest=bindparam("digest"), import_digest_version=_S.c.version),
+                confirmed,
+            )
         return outcomes
 
     def _insert(self, writes: list[_Write], now: Any) -> None:
@@ -166,13 +194,22 @@ class BulkUpsert:
         for write, service_id in zip(writes, ids, strict=True):
             write.existing = _Existing(service_id, 0, True, None)
         docs, events = self._documents(writes, now, created_at=now)
-        base = {"source": self.source, "source_batch_id": self.batch_id, "version": 1, "created_at": now}
-        columns = (*_SCALARS, *base, "updated_at", "provider_id", "external_id", "id", "doc")
+        base = {
+            "source": self.source,
+            "source_batch_id": self.batch_id,
+            "version": 1,
+            "import_digest_version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        fixed = (*_SCALARS, *base)
+        columns = (*fixed, "provider_id", "external_id", "id", "doc", "import_digest")
         rows = []
         for w, doc in zip(writes, docs, strict=True):
             assert w.existing is not None
-            values = {**w.values.scalars, **base, "updated_at": now}
-            rows.append((*(values[c] for c in columns[:-4]), w.row.provider_id, w.row.external_id, w.existing.id, doc))
+            values = {**w.values.scalars, **base}
+            row = w.row
+            rows.append((*(values[c] for c in fixed), row.provider_id, row.external_id, w.existing.id, doc, row.digest))
         insert_many(self.session, _S, columns, rows)
         self._links(writes)
         insert_many(self.session, _A, _AUDIT_COLUMNS, events)
@@ -184,7 +221,15 @@ class BulkUpsert:
         stmt = (
             update(_S)
             .where(_S.c.id == bindparam("sid"))
-            .values(**columns, version=bindparam("v_version"), updated_at=now, deleted_at=None, doc=bindparam("v_doc"))
+            .values(
+                **columns,
+                version=bindparam("v_version"),
+                updated_at=now,
+                deleted_at=None,
+                doc=bindparam("v_doc"),
+                import_digest=bindparam("v_digest"),
+                import_digest_version=bindparam("v_version"),
+            )
         )
         ids = [w.existing.id for w in writes if w.existing is not None]
         created = dict(self.session.execute(select(_S.c.id, _S.c.created_at).where(_S.c.id.in_(ids))).all())
@@ -198,6 +243,7 @@ class BulkUpsert:
                     "sid": w.existing.id,
                     "v_version": w.existing.version + 1,
                     "v_doc": doc,
+                    "v_digest": w.row.digest,
                     **{f"v_{k}": values[k] for k in columns},
                 }
             )

@@ -112,6 +112,10 @@ class RehabService(Tracked, table=True):
     # The service as the API shows it (RehabServiceRead as JSON), rewritten by every write: list pages
     # are then one indexed query and a join of stored documents.
     doc: str | None = DbField(default=None, sa_column=Column(Text, nullable=True))
+    # Digest of the import row that last wrote (or confirmed) the service, and the version that left it:
+    # the same row again, with no write in between, is unchanged without being checked again.
+    import_digest: str | None = DbField(default=None, max_length=32)
+    import_digest_version: int | None = None
 
 
 class RehabServiceForm(SQLModel, table=True):

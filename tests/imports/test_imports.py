@@ -259,6 +259,21 @@ def test_bulk_written_documents_equal_documents_built_from_the_tables(client: Te
     assert client.get(f"/api/v1/rehab-services/{changed['id']}").json()["version"] == 4
 
 
+def test_a_row_seen_before_is_unchanged_until_the_service_is_edited(client: TestClient) -> None:
+    data = "Tilbyder orgnr;Ekstern ID;Navn;Nivå;Form\n983974694;D1;Dagtilbud;spesialist;dag\n".encode()
+    assert client.post(API, files={"file": ("d.csv", data)}).json()["created"] == 1
+    assert client.post(API, files={"file": ("d.csv", data)}).json()["unchanged"] == 1
+    service = client.get("/api/v1/rehab-services", params={"q": "Dagtilbud"}).json()["items"][0]
+    url = f"/api/v1/rehab-services/{service['id']}"
+    edited = client.patch(url, json={"name": "Endret i nettleseren"}, headers={"If-Match": f'"{service["version"]}"'})
+    assert edited.status_code == 200, edited.text
+    # The same row again: the service was changed since, so the row is checked and written back.
+    again = client.post(API, files={"file": ("d.csv", data)}).json()
+    assert (again["updated"], again["unchanged"]) == (1, 0)
+    assert client.get(url).json()["name"] == "Dagtilbud"
+    assert client.post(API, files={"file": ("d.csv", data)}).json()["unchanged"] == 1
+
+
 def test_unknown_national_codes_are_row_errors_on_their_column(client: TestClient) -> None:
     data = "Tilbyder orgnr;Ekstern ID;Navn;Nivå;Form;Helsehjelpsområde\n983974694;N1;Navn;spesialist;dag;H99\n"
     before = fingerprint()

@@ -1,5 +1,6 @@
 """Read an uploaded file into tables of raw cells: CSV (encoding and delimiter detected) or XLSX."""
 
+import codecs
 import csv
 import io
 import zipfile
@@ -45,17 +46,22 @@ def read_tables(data: bytes, file_name: str) -> list[Table]:
     return [_csv(data)]
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 (what Norwegian Excel writes)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
+def encoding(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (what Norwegian Excel writes).
+
+    Checked in slices, so a large file is never held decoded in memory as a whole.
+    """
+    name = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+    for candidate in (name, "cp1252"):
+        decoder = codecs.getincrementaldecoder(candidate)()
         try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise UnreadableFile("The text is neither UTF-8 nor Windows-1252; save it as UTF-8 CSV") from exc
+            for start in range(0, len(data), 1 << 20):
+                decoder.decode(data[start : start + (1 << 20)])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return candidate
+    raise UnreadableFile("The text is neither UTF-8 nor Windows-1252; save it as UTF-8 CSV")
 
 
 def _delimiter(header_line: str) -> str:
@@ -65,9 +71,10 @@ def _delimiter(header_line: str) -> str:
 
 
 def _csv(data: bytes) -> Table:
-    text = decode(data)
-    first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding(data), newline="")
+    first = text.readline()
+    text.seek(0)
+    reader = csv.reader(text, delimiter=_delimiter(first.split("\n", 1)[0]))
     try:
         headers = [h.strip() for h in next(reader)]
     except StopIteration as exc:
@@ -83,7 +90,7 @@ def _csv(data: bytes) -> Table:
         except csv.Error as exc:
             raise UnreadableFile(f"Line {reader.line_num}: {exc}") from exc
 
-    return Table(name="", headers=headers, rows=rows(), size=text.count("\n"))
+    return Table(name="", headers=headers, rows=rows(), size=data.count(b"\n"))
 
 
 def _xlsx(data: bytes) -> list[Table]:

@@ -47,13 +47,11 @@ class ServiceRow:
     provider_id: int
     external_id: str
     fields: RehabServiceFields
-    table: str = ""
-    headers: dict[str, str] = field(default_factory=dict)  # field name → the header as the file spells it
 
-    def header(self, loc: tuple[str | int, ...]) -> str | None:
-        """The file's column for an error location such as ('body', 'patient_groups', 0)."""
-        names = [part for part in loc if isinstance(part, str) and part != "body"]
-        return self.headers.get(names[0], names[0]) if names else None
+
+def _field(loc: tuple[str | int, ...]) -> str:
+    """The field an error location such as ('body', 'patient_groups', 0) is about."""
+    return next((part for part in loc if isinstance(part, str) and part != "body"), "")
 
 
 @dataclass
@@ -304,6 +302,17 @@ _SERVICE_SHEETS = {"tilbud", "services", "rehabiliteringstilbud", "rehabservices
 _PROFILE_SHEETS = {"kommune", "kommunefakta", "fakta", "profil", "kommuneprofil", "municipality", "facts", "profile"}
 
 
+@dataclass
+class _RawRow:
+    number: int
+    cells: list[Any]
+    provider_id: int
+    external_id: str
+    digest: str
+    parse: "_ServiceParser"
+    table: str
+
+
 class _Checker:
     """Checks rows one by one as they stream from the file, collecting every problem."""
 
@@ -323,7 +332,8 @@ class _Checker:
         self.errors += errors
         self.rejected.update((table, e.index) for e in errors)
 
-    def services(self, tables: list[Table]) -> Iterator[ServiceRow]:
+    def services(self, tables: list[Table]) -> Iterator["_RawRow"]:
+        """Rows with their key and digest; the cells are parsed later, and only when the digest is new."""
         seen: dict[tuple[int, str], int] = {}
         for table in tables:
             columns = _header_map(table, c.SERVICE_COLUMNS)
@@ -332,22 +342,27 @@ class _Checker:
                 missing.append("Tilbyder orgnr (or Tilbyder ID / Kommunenr)")
             if missing:
                 raise ImportFileError(f"Missing required column(s): {', '.join(missing)}")
-            headers = {name: table.headers[index] for name, index in columns.items()}
             parse = _ServiceParser(columns, table.headers, self.ctx)
+            ordered = sorted(columns.items())
             for number, cells in table.rows:
                 self._count()
-                parsed = parse(number, cells)
-                if isinstance(parsed, list):
-                    self.reject(table.name, parsed)
+                key_errors: list[RowError] = []
+                provider_id = _provider(cells, columns, table.headers, self.ctx, number, key_errors)
+                external_id = c.text(_cell(cells, columns, "external_id"))
+                if provider_id is None or external_id is None:
+                    parsed = parse(number, cells)  # reports every problem of the row, not only the key
+                    self.reject(table.name, parsed if isinstance(parsed, list) else key_errors)
                     continue
-                key = (parsed.provider_id, parsed.external_id)
+                key = (provider_id, external_id[:100])
                 if key in seen:
                     message = f"the same provider and external ID as row {seen[key]}"
-                    self.reject(table.name, [RowError(number, message, headers["external_id"])])
+                    self.reject(table.name, [RowError(number, message, parse.header("external_id"))])
                     continue
                 seen[key] = number
-                parsed.table, parsed.headers = table.name, headers
-                yield parsed
+                size = len(cells)
+                content = repr([(name, cells[i] if i < size else None) for name, i in ordered]).encode()
+                digest = hashlib.blake2b(content, digest_size=16).hexdigest()
+                yield _RawRow(number, cells, key[0], key[1], digest, parse, table.name)
 
     def profiles(self, tables: list[Table]) -> Iterator[ProfileRow]:
         years: dict[tuple[str, int], int] = {}
@@ -458,22 +473,39 @@ def _apply(
     writer = BulkUpsert(session, actor, source=ServiceSource.import_batch, batch_id=batch.id)
     estimate = sum(t.size for t in (*service_tables, *profile_tables))
     refused: set[int] = set()
-    pending: list[ServiceRow] = []
+    pending: list[_RawRow] = []
 
     def write_pending() -> None:
-        if not checker.errors and not refused:  # once something is wrong, the rest is only checked
-            outcomes = writer.write([BulkRow(r.provider_id, r.external_id, r.fields) for r in pending])
-            for row, outcome in zip(pending, outcomes, strict=True):
-                if isinstance(outcome, list):
-                    checker.reject(row.table, [RowError(row.row, e.message, row.header(e.loc)) for e in outcome])
-                else:
-                    _count(report, outcome)
+        """Check (and, while all is well, write) the pending rows; rows seen before are not parsed again."""
+        writing = not checker.errors and not refused
+        known = writer.confirmed([(r.provider_id, r.external_id, r.digest) for r in pending]) if writing else set()
+        fresh: list[tuple[_RawRow, ServiceRow]] = []
+        for raw in pending:
+            if (raw.provider_id, raw.external_id) in known:
+                report.unchanged += 1
+                continue
+            parsed = raw.parse(raw.number, raw.cells)
+            if isinstance(parsed, list):
+                checker.reject(raw.table, parsed)
+            else:
+                fresh.append((raw, parsed))
         pending.clear()
+        if checker.errors or refused:  # once something is wrong, the rest is only checked
+            return
+        outcomes = writer.write([BulkRow(r.provider_id, r.external_id, p.fields, r.digest) for r, p in fresh])
+        for (raw, _), outcome in zip(fresh, outcomes, strict=True):
+            if isinstance(outcome, list):
+                checker.reject(
+                    raw.table,
+                    [RowError(raw.number, e.message, raw.parse.header(_field(e.loc)) or None) for e in outcome],
+                )
+            else:
+                _count(report, outcome)
 
-    for service_row in checker.services(service_tables):
-        if not actor.may_write_org(service_row.provider_id):
-            refused.add(service_row.provider_id)
-        pending.append(service_row)
+    for raw_row in checker.services(service_tables):
+        if not actor.may_write_org(raw_row.provider_id):
+            refused.add(raw_row.provider_id)
+        pending.append(raw_row)
         if len(pending) >= WRITE_CHUNK:
             write_pending()
         if on_row:
