@@ -380,9 +380,7 @@ def test_changes_since_the_preview_are_shown_and_nothing_is_written(admin: TestC
     org = create_organisation(client, orgnr=orgnr)
     data = f"Tilbyder orgnr;Ekstern ID;Navn;Nivå;Form\n{orgnr};X1;Kurs;spesialist;dag\n".encode()
     token = pending_token(upload(admin, "privat.csv", data))
-    changed = client.patch(
-        f"/api/v1/organisations/{org['id']}", json={"orgnr": other}, headers={"If-Match": '"1"'}
-    )
+    changed = client.patch(f"/api/v1/organisations/{org['id']}", json={"orgnr": other}, headers={"If-Match": '"1"'})
     assert changed.status_code == 200, changed.text
     before = fingerprint(ignore=PENDING)
     response = confirm(admin, token)
