@@ -323,7 +323,11 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(
         json.dumps(
             {
-                "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "sqlite": sqlite3.sqlite_version},
+                "machine": {
+                    "python": platform.python_version(),
+                    "cpus": os.cpu_count(),
+                    "sqlite": sqlite3.sqlite_version,
+                },
                 "rows": args.rows,
                 "rounds": args.rounds,
                 "results": [asdict(r) for r in results],

@@ -61,11 +61,12 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
 
 def diff_documents(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
     """`diff` for JSON documents (plain values already), as bulk writers have them: many times faster."""
-    old = before or {}
+    if before is None:
+        return {key: [None, value] for key, value in after.items() if value is not None and key not in _IGNORED}
     return {
-        key: [old.get(key), value]
-        for key, value in sorted(after.items())
-        if key not in _IGNORED and old.get(key) != value
+        key: [before.get(key), value]
+        for key, value in after.items()
+        if key not in _IGNORED and before.get(key) != value
     }
 
 

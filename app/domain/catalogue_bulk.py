@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, tuple_, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session
 
-from app.db_bulk import insert_many, reserve_ids
+from app.db_bulk import insert_many, reserve_ids, select_by_pairs
 from app.domain import audit, catalogue, geography, organisations, taxonomy
 from app.domain.auth import Actor
 from app.domain.catalogue import Outcome
@@ -123,31 +123,32 @@ class BulkUpsert:
         plain: dict[str, Any] = loads(dumps(content))  # dates and enums as the stored JSON has them
         return plain
 
+    def _rows_for(self, keys: Sequence[Key], *columns: str) -> list[tuple[Any, ...]]:
+        """(provider_id, external_id, *columns) of the services with these keys (driver values)."""
+        return select_by_pairs(self.session, _S, ("provider_id", "external_id"), keys, columns)
+
     def confirmed(self, rows: Sequence[tuple[int, str, str]]) -> set[Key]:
         """Keys of (provider, external id, row digest) whose service that very row left, unchanged since."""
-        keys = [(provider, external) for provider, external, _ in rows]
         digests = {(provider, external): digest for provider, external, digest in rows}
-        found = self.session.execute(
-            select(_S.c.provider_id, _S.c.external_id, _S.c.import_digest)
-            .where(tuple_(_S.c.provider_id, _S.c.external_id).in_(keys))
-            .where(_S.c.deleted_at.is_(None), _S.c.import_digest_version == _S.c.version)
-        )
-        return {(p, e) for p, e, digest in found if digest is not None and digests[(p, e)] == digest}
+        found = self._rows_for(list(digests), "import_digest", "import_digest_version", "version", "deleted_at")
+        return {
+            (p, e)
+            for p, e, digest, digest_version, version, deleted_at in found
+            if digest == digests[(p, e)] and digest_version == version and deleted_at is None
+        }
 
     def _existing(self, rows: Sequence[BulkRow]) -> dict[Key, _Existing]:
-        if not rows:
-            return {}
-        keys = [(r.provider_id, r.external_id) for r in rows]
-        found = self.session.execute(
-            select(
-                _S.c.id, _S.c.provider_id, _S.c.external_id, _S.c.version, _S.c.deleted_at, _S.c.doc, _S.c.import_digest
-            ).where(tuple_(_S.c.provider_id, _S.c.external_id).in_(keys))
+        found = self._rows_for(
+            [(r.provider_id, r.external_id) for r in rows],
+            "id",
+            "version",
+            "deleted_at",
+            "doc",
+            "import_digest",
         )
         return {
-            (r.provider_id, r.external_id): _Existing(
-                r.id, r.version, r.deleted_at is not None, loads(r.doc) if r.doc else None, r.import_digest
-            )
-            for r in found
+            (p, e): _Existing(sid, version, deleted_at is not None, loads(doc) if doc else None, digest)
+            for p, e, sid, version, deleted_at, doc, digest in found
         }
 
     def write(self, rows: Sequence[BulkRow]) -> list[Outcome | list[FieldError]]:

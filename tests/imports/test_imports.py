@@ -231,7 +231,8 @@ def test_bulk_written_documents_equal_documents_built_from_the_tables(client: Te
         catalogue.refresh_docs(session, provider_id=fonna)
     assert _service_docs(client, fonna) == imported
     assert imported[0]["forms"] == ["day", "outpatient"]
-    assert imported[0]["catchment_inherited"] is True and len(imported[0]["catchment"]) > 5
+    assert imported[0]["catchment_inherited"] is True
+    assert len(imported[0]["catchment"]) > 5
     assert imported[1]["catchment"] == ["1106", "4611"]
     assert imported[1]["patient_groups"] == ["cancer", "stroke"]
 

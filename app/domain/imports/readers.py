@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import load_workbook
-
 
 class UnreadableFile(Exception):
     """The file is not a CSV or XLSX file we can read; `str(exc)` says why, for a person."""
@@ -85,7 +83,7 @@ def _csv(data: bytes) -> Table:
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
             for cells in reader:
-                if any(c.strip() for c in cells):
+                if "".join(cells).strip():
                     yield reader.line_num, cells
         except csv.Error as exc:
             raise UnreadableFile(f"Line {reader.line_num}: {exc}") from exc
@@ -94,6 +92,8 @@ def _csv(data: bytes) -> Table:
 
 
 def _xlsx(data: bytes) -> list[Table]:
+    from openpyxl import load_workbook  # imported when needed: slow to import, and CSV is the common case
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
