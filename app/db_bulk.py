@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import Dialect, Table, func, select
 from sqlmodel import Session
 
+from app.serialization import dumps
+
 Processor = Callable[[Any], Any] | None
 
 
@@ -51,27 +53,30 @@ def select_by_pairs(
 ) -> list[tuple[Any, ...]]:
     """Rows of `key` + `columns` (driver values) whose two key columns match one of `pairs`.
 
-    Written as one condition per first value, `(a = ? AND b IN (…)) OR …`, so a two-column index serves
-    each; SQLite scans the whole table for a row-value IN. Built as text: SQLAlchemy takes longer to
-    construct a thousand such conditions than the database takes to answer them.
+    The pairs go as one parameter (a JSON array on SQLite, two arrays on PostgreSQL) joined to the table,
+    so the two-column index answers each pair and the statement's text never changes: SQLite scans the
+    whole table for a row-value IN, and its statement cache would keep every distinct IN list alive.
     """
-    grouped: dict[Any, list[Any]] = {}
-    for first, second in pairs:
-        grouped.setdefault(first, []).append(second)
-    if not grouped:
+    if not pairs:
         return []
     connection = session.connection()
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
     a, b = quote(key[0]), quote(key[1])
-    conditions, params = [], []
-    for first, seconds in grouped.items():
-        conditions.append(f"({a} = {marker} AND {b} IN ({', '.join([marker] * len(seconds))}))")
-        params += [first, *seconds]
-    names = ", ".join(quote(c) for c in (*key, *columns))
-    sql = f"SELECT {names} FROM {quote(table.name)} WHERE {' OR '.join(conditions)}"  # noqa: S608
-    return [tuple(row) for row in connection.exec_driver_sql(sql, tuple(params)).all()]
+    names = ", ".join(f"t.{quote(c)}" for c in (*key, *columns))
+    source: str
+    params: tuple[Any, ...]
+    if dialect.name == "postgresql":
+        types = [table.c[k].type.compile(dialect) for k in key]
+        source = f"unnest(CAST(%s AS {types[0]}[]), CAST(%s AS {types[1]}[])) AS k(a, b)"
+        params = ([p[0] for p in pairs], [p[1] for p in pairs])
+        match = f"t.{a} = k.a AND t.{b} = k.b"
+    else:
+        source = "json_each(?) AS k"
+        params = (dumps([list(p) for p in pairs]).decode(),)
+        match = f"t.{a} = json_extract(k.value, '$[0]') AND t.{b} = json_extract(k.value, '$[1]')"
+    sql = f"SELECT {names} FROM {source} JOIN {quote(table.name)} AS t ON {match}"  # noqa: S608
+    return [tuple(row) for row in connection.exec_driver_sql(sql, params).all()]
 
 
 def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
