@@ -1,5 +1,7 @@
 """Bulk imports through the API and CLI: the bad-file corpus, all-or-nothing, re-apply, surveys, exports."""
 
+import io
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +124,22 @@ def test_unusable_files_are_refused_whole(client: TestClient, name: str, detail:
     assert response.status_code == 422
     assert response.json()["type"] == "/problems/unreadable-file"
     assert response.json()["detail"] == detail
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("what", ["zip without a workbook", "truncated workbook"])
+def test_broken_workbooks_are_refused_whole(client: TestClient, what: str) -> None:
+    if what == "zip without a workbook":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("notes.txt", "not a workbook")
+        data = buffer.getvalue()
+    else:
+        data = (CORPUS / "municipal_survey.xlsx").read_bytes()[:2000]
+    before = fingerprint()
+    response = client.post(API, files={"file": ("survey.xlsx", data)})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "The file looks like XLSX but could not be opened"
     assert fingerprint() == before
 
 
