@@ -50,6 +50,7 @@ class RowError:
     index: int
     message: str
     column: str | None = None
+    sheet: str | None = None  # in a workbook, which sheet the row is on
 
 
 @dataclass

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
@@ -77,8 +77,9 @@ class PendingImport(SQLModel, table=True):
 
 
 class RowErrorRead(BaseModel):
-    row: int
-    column: str | None
+    sheet: str | None = Field(default=None, description="The workbook sheet of the row (none for CSV)")
+    row: int = Field(description="The row number as the spreadsheet shows it (the header is row 1)")
+    column: str | None = Field(description="The column's header as the file spells it; none for the whole row")
     message: str
 
 

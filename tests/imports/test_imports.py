@@ -106,6 +106,8 @@ def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_written(
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["applied"] is False
         assert errors(response) == [(row, column, message) for row, column, message in expected]
+        sheets = {e["sheet"] for e in response.json()["row_errors"]}
+        assert sheets == ({"Tilbud"} if name.endswith(".xlsx") else {None})  # a workbook names the sheet
     assert fingerprint() == before
 
 

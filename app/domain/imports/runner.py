@@ -90,7 +90,9 @@ class Report:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": self.rejected,
-            "row_errors": [{"row": e.index, "column": e.column, "message": e.message} for e in self.row_errors],
+            "row_errors": [
+                {"sheet": e.sheet, "row": e.index, "column": e.column, "message": e.message} for e in self.row_errors
+            ],
         }
 
 
@@ -374,6 +376,8 @@ class _Checker:
             raise ImportFileError(f"The file has more than {self.limit} rows; split it")
 
     def reject(self, table: str, errors: list[RowError]) -> None:
+        for error in errors:
+            error.sheet = table or None
         self.errors += errors
         self.rejected.update((table, e.index) for e in errors)
 

@@ -136,6 +136,7 @@ def _preview(
         "actor": actor,
         "report": report,
         "problems": report.row_errors[:SHOWN_PROBLEMS],
+        "sheets": any(e.sheet for e in report.row_errors),
         "pending": pending,
         "changed_since_preview": changed_since_preview,
         "labels": labels.ALL,
