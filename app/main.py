@@ -10,7 +10,8 @@ from starlette.types import Scope, Send
 from app import __doc__ as summary
 from app.api import errors, openapi
 from app.api.router import api_router
-from app.middleware import CsrfMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from app.api.routes.imports import UPLOAD_FORM_OVERHEAD, upload_too_large
+from app.middleware import CsrfMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware, UploadLimitMiddleware
 from app.serialization import dumps
 from app.settings import get_settings
 from app.web.render import STATIC
@@ -74,6 +75,12 @@ def create_app() -> FastAPI:
         signing_secret=settings.signing_secret(),
         cookie_secure=bool(settings.cookie_secure),
         send_csrf_failed=_csrf_failed,
+    )
+    app.add_middleware(
+        UploadLimitMiddleware,
+        path="/api/v1/imports",
+        limit=lambda: get_settings().import_max_bytes + UPLOAD_FORM_OVERHEAD,
+        refuse=upload_too_large,
     )
     app.add_middleware(
         SecurityHeadersMiddleware,

@@ -3,6 +3,7 @@
 import re
 import secrets
 import uuid
+from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
@@ -42,6 +43,54 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+class _BodyTooLarge(BaseException):
+    """Raised from `receive`; a BaseException so FastAPI's form parsing (which turns any Exception
+    into a 400) lets it through to UploadLimitMiddleware."""
+
+
+class UploadLimitMiddleware:
+    """Refuse an import upload over the size limit before anything reads it (413 problem+json).
+
+    FastAPI spools a whole multipart body to disk before the handler can look at its size; here a
+    declared Content-Length over the limit is refused at once, and a chunked body when it passes it.
+    """
+
+    def __init__(self, app: ASGIApp, path: str, limit: Callable[[], int], refuse: Callable[[Scope], ASGIApp]) -> None:
+        self.app, self.path, self.limit, self.refuse = app, path, limit, refuse
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit()
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await self.refuse(scope)(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _BodyTooLarge
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except _BodyTooLarge:
+            if started:
+                raise
+            await self.refuse(scope)(scope, receive, send)
 
 
 class SecurityHeadersMiddleware:

@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +178,25 @@ def test_files_over_the_limit_get_413(client: TestClient, monkeypatch: pytest.Mo
         response = client.post(API, files={"file": ("big.csv", b"a;b\n" + b"x;y\n" * 400)})
         assert response.status_code == 413
         assert response.headers["content-type"] == "application/problem+json"
+    finally:
+        monkeypatch.delenv("REHABKART_IMPORT_MAX_BYTES")
+        get_settings.cache_clear()
+
+
+def test_a_chunked_upload_is_stopped_at_the_limit(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REHABKART_IMPORT_MAX_BYTES", "1000")
+    get_settings.cache_clear()
+
+    def body() -> Iterator[bytes]:  # no Content-Length: the size shows only while it streams
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n'
+        for _ in range(10_000):
+            yield b"x;y\n" * 256
+        yield b"\r\n--b--\r\n"
+
+    try:
+        response = client.post(API, content=body(), headers={"Content-Type": "multipart/form-data; boundary=b"})
+        assert response.status_code == 413
+        assert response.json()["type"] == "/problems/file-too-large"
     finally:
         monkeypatch.delenv("REHABKART_IMPORT_MAX_BYTES")
         get_settings.cache_clear()

@@ -4,6 +4,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Scope
 
 from app.api.deps import Reader, ReadSessionDep, SessionDep, Writer
 from app.api.errors import problem
@@ -21,14 +23,17 @@ class ImportBatchPage(BaseModel):
     next_cursor: str | None
 
 
-async def _read_limited(request: Request, upload: UploadFile) -> bytes | None:
-    """The upload's bytes, or None when it is over the size limit (checked without reading it all)."""
-    limit = get_settings().import_max_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + 64_000:
-        return None
-    data = await upload.read(limit + 1)
-    return None if len(data) > limit else data
+UPLOAD_FORM_OVERHEAD = 64_000  # multipart boundaries and the other form fields around the file
+
+
+def _too_large(request: Request) -> Response:
+    limit = get_settings().import_max_bytes // 1_000_000
+    return problem(request, 413, "file-too-large", "File too large", f"The largest file accepted is {limit} MB")
+
+
+def upload_too_large(scope: Scope) -> ASGIApp:
+    """The 413 answer UploadLimitMiddleware sends before the body is read."""
+    return _too_large(Request(scope))
 
 
 @router.post(
@@ -49,13 +54,13 @@ async def create_import(
     dry_run: Annotated[bool, Form(description="Check and report only; write nothing")] = False,
 ) -> Response:
     """Import a file: all rows or none. A dry run reports exactly what applying would do."""
-    data = await _read_limited(request, file)
-    if data is None:
-        limit = get_settings().import_max_bytes // 1_000_000
-        return problem(request, 413, "file-too-large", "File too large", f"The largest file accepted is {limit} MB")
+    data = await file.read(get_settings().import_max_bytes + 1)  # the body's size is capped by the middleware
+    if len(data) > get_settings().import_max_bytes:
+        return _too_large(request)
     name = (file.filename or "upload")[:255]
     try:
-        report = runner.run_import(session, actor, data, name, kind, dry_run=dry_run)
+        # In a worker thread: a long file must not stop the event loop serving everyone else.
+        report = await run_in_threadpool(runner.run_import, session, actor, data, name, kind, dry_run=dry_run)
     except runner.ImportFileError as exc:
         return problem(request, 422, "unreadable-file", "The file cannot be imported", exc.detail)
     body = report.as_dict()
