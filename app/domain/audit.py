@@ -70,35 +70,6 @@ def diff_documents(before: dict[str, Any] | None, after: dict[str, Any]) -> dict
     }
 
 
-def event_values(
-    actor: "Actor",
-    action: str,
-    entity_type: str,
-    entity_id: int | str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    version: int | None,
-    batch_id: int | None = None,
-    *,
-    at: datetime | None = None,
-) -> dict[str, Any]:
-    """The columns of the audit event for a write (bulk writers insert many at once)."""
-    return {
-        "at": at or utcnow(),
-        "actor_kind": actor.kind,
-        "actor_user_id": actor.user_id,
-        "actor_token_id": actor.token_id,
-        "actor_label": actor.label[:300],
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": str(entity_id),
-        "entity_version": version,
-        "changes": diff(before, after),
-        "request_id": actor.request_id,
-        "batch_id": batch_id,
-    }
-
-
 def record(
     session: Session,
     actor: "Actor",
@@ -111,7 +82,22 @@ def record(
     batch_id: int | None = None,
 ) -> None:
     """Add an audit event for a write to the current transaction."""
-    session.add(AuditEvent(**event_values(actor, action, entity_type, entity_id, before, after, version, batch_id)))
+    session.add(
+        AuditEvent(
+            at=utcnow(),
+            actor_kind=actor.kind,
+            actor_user_id=actor.user_id,
+            actor_token_id=actor.token_id,
+            actor_label=actor.label[:300],
+            action=action,
+            entity_type=entity_type,
+            entity_id=str(entity_id),
+            entity_version=version,
+            changes=diff(before, after),
+            request_id=actor.request_id,
+            batch_id=batch_id,
+        )
+    )
     session.flush()
 
 

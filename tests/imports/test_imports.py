@@ -17,8 +17,8 @@ from app.models.imports import ImportKind
 from app.settings import get_settings
 from tests.conftest import SYSTEM
 from tests.factories import fingerprint, org_id
+from tests.imports.corpus import CORPUS, ROW_PROBLEMS
 
-CORPUS = Path(__file__).resolve().parent.parent / "data" / "imports"
 API = "/api/v1/imports"
 
 
@@ -72,31 +72,7 @@ def test_dry_run_reports_and_writes_nothing_then_apply_then_reapply(client: Test
     assert after_first != fingerprint()
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        (
-            "mixed_delimiters.csv",
-            [(3, None, "the row has 1 cell but the header has 7: is it separated like the header?")],
-        ),
-        (
-            "municipalities.csv",
-            [
-                (3, "Kommunenr", "unknown municipality number '9999'"),
-                (4, "Kommunenr", "unknown municipality number '46 14'"),
-            ],
-        ),
-        ("duplicates.csv", [(3, "Ekstern ID", "the same provider and external ID as row 2")]),
-        (
-            "bad_values.csv",
-            [
-                (2, "Form", "unknown form 'spa'"),
-                (2, "Pasientgrupper", "unknown patient group 'kols-ish'; did you mean 'copd'?"),
-            ],
-        ),
-        ("merged_formulas.xlsx", [(3, "Navn", "is missing")]),
-    ],
-)
+@pytest.mark.parametrize(("name", "expected"), ROW_PROBLEMS)
 def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_written(
     client: TestClient, name: str, expected: list[tuple[int, str, str]]
 ) -> None:

@@ -4,7 +4,6 @@ import itertools
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +20,8 @@ from app.models.types import utcnow
 from app.settings import get_settings
 from tests.conftest import SYSTEM
 from tests.factories import PASSWORD, browser_login, create_organisation, fingerprint, form_token, org_id
+from tests.imports.corpus import CORPUS, ROW_PROBLEMS
 
-CORPUS = Path(__file__).resolve().parent.parent / "data" / "imports"
 PENDING = ("pending_import",)  # the only table a clean preview writes to
 CONFIRM_FORM = re.compile(r'<form method="post" action="/imports/confirm"')
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
@@ -193,31 +192,7 @@ def test_confirming_twice_leads_to_the_same_batch(editor: TestClient, client: Te
         assert kept.data == b""  # the file itself is gone once applied
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        (
-            "mixed_delimiters.csv",
-            [(3, None, "the row has 1 cell but the header has 7: is it separated like the header?")],
-        ),
-        (
-            "municipalities.csv",
-            [
-                (3, "Kommunenr", "unknown municipality number '9999'"),
-                (4, "Kommunenr", "unknown municipality number '46 14'"),
-            ],
-        ),
-        ("duplicates.csv", [(3, "Ekstern ID", "the same provider and external ID as row 2")]),
-        (
-            "bad_values.csv",
-            [
-                (2, "Form", "unknown form 'spa'"),
-                (2, "Pasientgrupper", "unknown patient group 'kols-ish'; did you mean 'copd'?"),
-            ],
-        ),
-        ("merged_formulas.xlsx", [(3, "Navn", "is missing")]),
-    ],
-)
+@pytest.mark.parametrize(("name", "expected"), ROW_PROBLEMS)
 def test_each_problem_is_shown_on_its_row_and_column_and_nothing_is_written(
     admin: TestClient, name: str, expected: list[tuple[int, str | None, str]]
 ) -> None:
