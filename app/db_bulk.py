@@ -1,4 +1,4 @@
-"""Bulk statements for imports: executemany on the driver, and ids handed out before inserting.
+"""Bulk statements for imports: executemany (COPY on PostgreSQL) on the driver, ids handed out before inserting.
 
 SQLAlchemy's executemany processes every parameter of every row in Python (several µs a row); an import
 writes hundreds of thousands of link rows. Here each column's bind processor is looked up once and the
@@ -45,7 +45,18 @@ def insert_many(session: Session, table: Table, columns: Sequence[str], rows: Se
                 assert process is not None
                 values[index] = process(values[index])
             params.append(tuple(values))
-    connection.exec_driver_sql(sql, params)
+    if connection.dialect.name == "postgresql":
+        _copy(connection.connection.driver_connection, table, columns, params)
+    else:
+        connection.exec_driver_sql(sql, params)
+
+
+def _copy(driver: Any, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """PostgreSQL: COPY … FROM STDIN in the session's own transaction, several times faster than INSERTs."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def select_by_pairs(
