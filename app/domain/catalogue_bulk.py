@@ -161,10 +161,10 @@ class BulkUpsert:
         for row in rows:
             try:
                 values = self._resolve(row)
+                doc = self._document(row, values)
             except InvalidInput as exc:
                 outcomes.append(exc.errors)
                 continue
-            doc = self._document(row, values)
             old = existing.get((row.provider_id, row.external_id))
             if old is None:
                 creates.append(_Write(row, values, doc, None))
