@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run_import_bench.py                 # about 3 minutes
     .venv/bin/python bench/run_import_bench.py --rows 20000    # a quicker look
+    .venv/bin/python bench/run_import_bench.py --postgres-url postgresql+psycopg://postgres@127.0.0.1:5434/postgres
 
 Steps: build a database with the schema and the reference data only (`rehabkart db upgrade`,
 `rehabkart reference load`), generate the import files from bench/seed.py's generator (the same invented
@@ -206,7 +207,7 @@ def measure(target: str, rows: int, rounds: int, run: Any) -> Measurement:
     seconds = [r[0] for r in results]
     rss = statistics.median(r[1] for r in results)
     outcome = results[-1][2]
-    print(f"{target:<44} {statistics.median(seconds):>7.2f} s {rss:>7.0f} MB   {outcome}", flush=True)
+    print(f"{target:<56} {statistics.median(seconds):>7.2f} s {rss:>7.0f} MB   {outcome}", flush=True)
     return Measurement(target, rows, statistics.median(seconds), rss, seconds, outcome)
 
 
@@ -221,11 +222,34 @@ def import_run(template: Path, work: Path, file: Path, *, full: bool) -> Any:
         if full:
             timed(command, env)  # fill it first; the measured run finds every row unchanged
         seconds, rss, output = timed(command, env)
-        summary = next((line for line in output.splitlines() if line.strip().startswith("│")), "").split("│")
-        counts = [c.strip() for c in summary if c.strip()]
-        return seconds, rss, "rows/created/updated/unchanged/rejected = " + "/".join(counts)
+        return seconds, rss, _counts(output)
 
     return run
+
+
+def postgres_import_run(url: str, file: Path, *, full: bool) -> Any:
+    """The same import against PostgreSQL; the database's public schema is WIPED before every run."""
+    from bench.seed import reset_database
+
+    env = {**os.environ, "REHABKART_DATABASE_URL": url, "COLUMNS": "200", **LIMITS}
+    env.setdefault("REHABKART_SECRET_KEY", "import-benchmark-only-" + "x" * 32)
+
+    def run() -> tuple[float, float, str]:
+        reset_database(url)  # local servers only
+        for args in (("db", "upgrade"), ("reference", "load")):
+            timed([str(BIN / "rehabkart"), *args], env)
+        command = [str(BIN / "rehabkart"), "import", str(file), "--kind", "rehab-services"]
+        if full:
+            timed(command, env)
+        seconds, rss, output = timed(command, env)
+        return seconds, rss, _counts(output)
+
+    return run
+
+
+def _counts(output: str) -> str:
+    summary = next((line for line in output.splitlines() if line.strip().startswith("│")), "").split("│")
+    return "rows/created/updated/unchanged/rejected = " + "/".join(c.strip() for c in summary if c.strip())
 
 
 def sqlite_utils_run(work: Path, file: Path) -> Any:
@@ -270,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000, help="CSV rows (the XLSX gets half)")
     parser.add_argument("--rounds", type=int, default=3, help="runs per target; the median is reported")
     parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument(
+        "--postgres-url",
+        help="also import the CSV into this PostgreSQL database (local only; its public schema is WIPED)",
+    )
     args = parser.parse_args(argv)
 
     work = RESULTS / "import"
@@ -285,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Prepared in {time.perf_counter() - started:.1f} s: {csv_file.name} {csv_file.stat().st_size / 1e6:.1f} MB "
         f"({args.rows} rows), {xlsx_file.name} {xlsx_file.stat().st_size / 1e6:.1f} MB ({args.rows // 2} rows)\n"
     )
-    print(f"{'target':<44} {'wall':>9} {'peak RSS':>10}")
+    print(f"{'target':<56} {'wall':>9} {'peak RSS':>10}")
     results = [
         measure("raw sqlite3 executemany (CSV)", args.rows, args.rounds, raw_run(work, csv_file)),
         measure("sqlite-utils insert --csv", args.rows, args.rounds, sqlite_utils_run(work, csv_file)),
@@ -314,6 +342,11 @@ def main(argv: list[str] | None = None) -> int:
             import_run(template, work, xlsx_file, full=True),
         ),
     ]
+    if args.postgres_url:
+        for full in (False, True):
+            label = "full (all unchanged)" if full else "empty database"
+            run = postgres_import_run(args.postgres_url, csv_file, full=full)
+            results.append(measure(f"rehabkart import CSV, PostgreSQL, {label}", args.rows, args.rounds, run))
     ours = results[2].seconds
     print(
         f"\nCSV into an empty database: {results[1].seconds / ours:.2f}x sqlite-utils' time, "
