@@ -1,7 +1,8 @@
 """The catalogue pages over HTTP: fragments, forms, validation, conflicts, CSRF, escaping."""
 
 import re
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -155,8 +156,9 @@ def test_verified_today_in_one_click(editor: TestClient, client: TestClient, fon
     response = editor.post(f"/rehab-services/{service['id']}/verify", data={"csrftoken": token}, follow_redirects=False)
     assert response.status_code == 303
     detail = editor.get(f"/rehab-services/{service['id']}").text
-    assert date.today().strftime("%d.%m.%Y") in detail
-    assert client.get(f"/api/v1/rehab-services/{service['id']}").json()["last_verified_on"] == date.today().isoformat()
+    today = datetime.now(ZoneInfo("Europe/Oslo")).date()  # "today" as a coordinator in Norway sees it, not UTC's
+    assert today.strftime("%d.%m.%Y") in detail
+    assert client.get(f"/api/v1/rehab-services/{service['id']}").json()["last_verified_on"] == today.isoformat()
 
 
 def test_editor_of_another_organisation_is_refused(anon: TestClient, client: TestClient, fonna: int) -> None:
