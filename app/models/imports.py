@@ -83,37 +83,33 @@ class RowErrorRead(BaseModel):
     message: str
 
 
-class ImportReport(BaseModel):
+class _ImportCounts(BaseModel):
+    """What a file held and what happened to its rows: shared by a report and a stored batch."""
+
+    kind: ImportKind
+    file_name: str
+    sha256: str
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    row_errors: list[RowErrorRead]
+
+
+class ImportReport(_ImportCounts):
     """What an import did (or, for a dry run, would do)."""
 
     batch_id: int | None
-    kind: ImportKind
-    file_name: str
-    sha256: str
     dry_run: bool
     applied: bool
-    rows: int
-    created: int
-    updated: int
-    unchanged: int
-    rejected: int
-    row_errors: list[RowErrorRead]
 
 
-class ImportBatchRead(BaseModel):
+class ImportBatchRead(_ImportCounts):
     id: int
-    kind: ImportKind
-    file_name: str
-    sha256: str
     actor_user_id: int | None
     actor_label: str
     created_at: UtcDatetime
-    rows: int
-    created: int
-    updated: int
-    unchanged: int
-    rejected: int
-    row_errors: list[RowErrorRead]
 
 
 class MunicipalProfileRead(BaseModel):

@@ -27,3 +27,11 @@ ROW_PROBLEMS: list[tuple[str, list[tuple[int, str | None, str]]]] = [
     ),
     ("merged_formulas.xlsx", [(3, "Navn", "is missing")]),
 ]
+
+# (file, the whole-file error it must be refused with)
+UNUSABLE_FILES: list[tuple[str, str]] = [
+    ("empty.csv", "The file is empty"),
+    ("header_only.csv", "The file has a header but no rows"),
+    ("missing_columns.csv", "Missing required column(s): Nivå, Form"),
+    ("image.csv", "The file is a PNG image, not CSV or XLSX"),
+]

@@ -17,7 +17,7 @@ from app.models.imports import ImportKind
 from app.settings import get_settings
 from tests.conftest import SYSTEM
 from tests.factories import fingerprint, org_id
-from tests.imports.corpus import CORPUS, ROW_PROBLEMS
+from tests.imports.corpus import CORPUS, ROW_PROBLEMS, UNUSABLE_FILES
 
 API = "/api/v1/imports"
 
@@ -88,15 +88,7 @@ def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_written(
     assert fingerprint() == before
 
 
-@pytest.mark.parametrize(
-    ("name", "detail"),
-    [
-        ("empty.csv", "The file is empty"),
-        ("header_only.csv", "The file has a header but no rows"),
-        ("missing_columns.csv", "Missing required column(s): Nivå, Form"),
-        ("image.csv", "The file is a PNG image, not CSV or XLSX"),
-    ],
-)
+@pytest.mark.parametrize(("name", "detail"), UNUSABLE_FILES)
 def test_unusable_files_are_refused_whole(client: TestClient, name: str, detail: str) -> None:
     before = fingerprint()
     response = upload(client, name)

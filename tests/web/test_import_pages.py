@@ -20,7 +20,7 @@ from app.models.types import utcnow
 from app.settings import get_settings
 from tests.conftest import SYSTEM
 from tests.factories import PASSWORD, browser_login, create_organisation, fingerprint, form_token, org_id
-from tests.imports.corpus import CORPUS, ROW_PROBLEMS
+from tests.imports.corpus import CORPUS, ROW_PROBLEMS, UNUSABLE_FILES
 
 PENDING = ("pending_import",)  # the only table a clean preview writes to
 CONFIRM_FORM = re.compile(r'<form method="post" action="/imports/confirm"')
@@ -215,15 +215,7 @@ def test_each_problem_is_shown_on_its_row_and_column_and_nothing_is_written(
     assert fingerprint() == before  # not even a pending upload
 
 
-@pytest.mark.parametrize(
-    ("name", "detail"),
-    [
-        ("empty.csv", "The file is empty"),
-        ("header_only.csv", "The file has a header but no rows"),
-        ("missing_columns.csv", "Missing required column(s): Nivå, Form"),
-        ("image.csv", "The file is a PNG image, not CSV or XLSX"),
-    ],
-)
+@pytest.mark.parametrize(("name", "detail"), UNUSABLE_FILES)
 def test_unusable_files_get_an_inline_error_on_the_form(admin: TestClient, name: str, detail: str) -> None:
     before = fingerprint()
     response = upload(admin, name)

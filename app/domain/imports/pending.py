@@ -9,7 +9,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
@@ -17,8 +16,7 @@ from sqlmodel import Session, col
 from app.domain.auth import Actor
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.domain.imports import runner
-from app.models.base import shaped
-from app.models.imports import ImportBatch, ImportBatchRead, ImportKind, PendingImport
+from app.models.imports import ImportKind, PendingImport
 from app.models.types import as_utc, utcnow
 
 LIFETIME = timedelta(minutes=30)
@@ -119,11 +117,3 @@ def confirm(session: Session, actor: Actor, token: str) -> Outcome:
         session.delete(pending)
     session.flush()
     return Outcome(report, report.batch_id)
-
-
-def get_batch(session: Session, batch_id: int) -> dict[str, Any]:
-    """One applied import batch."""
-    batch = session.get(ImportBatch, batch_id)
-    if batch is None:
-        raise NotFound(f"No import batch {batch_id}")
-    return shaped(batch.model_dump(), ImportBatchRead)

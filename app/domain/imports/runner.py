@@ -18,11 +18,12 @@ from sqlmodel import Session, col
 from app.domain import geography, profiles, taxonomy
 from app.domain.auth import Actor
 from app.domain.catalogue_bulk import BulkRow, BulkUpsert
-from app.domain.errors import DomainError, Forbidden, RowError
+from app.domain.errors import DomainError, Forbidden, NotFound, RowError
 from app.domain.imports import columns as c
 from app.domain.imports.readers import Table, UnreadableFile, read_tables
 from app.models import ImportBatch, Organisation
-from app.models.imports import ImportKind
+from app.models.base import shaped
+from app.models.imports import ImportBatchRead, ImportKind
 from app.models.rehab_service import (
     AgeGroup,
     CapacityUnit,
@@ -489,19 +490,14 @@ def run_import(
     try:
         tables = read_tables(data, file_name)
         service_tables, profile_tables = _pick_tables(tables, kind)
-        savepoint = session.begin_nested()
-        try:
+        # Leaving the block releases the savepoint (an exception rolls it back); the caller owns the commit.
+        with session.begin_nested() as savepoint:
             with _without_cycle_collection():
                 _apply(session, actor, report, service_tables, profile_tables, on_row)
             if report.row_errors or dry_run:
                 savepoint.rollback()
             else:
-                savepoint.commit()  # releases the savepoint only: the caller still owns (and commits) the transaction
                 report.applied = True
-        except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
-            raise
     except UnreadableFile as exc:
         raise ImportFileError(str(exc)) from exc
     if report.row_errors:
@@ -577,7 +573,7 @@ def _apply(
     if refused:
         raise Forbidden(f"You may not change services of organisation(s) {', '.join(map(str, sorted(refused)))}")
     numbers = sorted({p.values["municipality_number"] for p in profile_rows})
-    refused_numbers = [n for n in numbers if not actor.may_write_org(_municipality_org(session, n) or 0)]
+    refused_numbers = [n for n in numbers if not actor.may_write_org(checker.ctx.by_municipality.get(n, 0))]
     if refused_numbers:
         raise Forbidden(f"You may not report for municipality {', '.join(refused_numbers)}")
     if not checker.errors:
@@ -597,15 +593,6 @@ def _apply(
     session.flush()
 
 
-def _municipality_org(session: Session, number: str) -> int | None:
-    org_id: int | None = session.execute(
-        select(col(Organisation.id)).where(
-            col(Organisation.municipality_number) == number, col(Organisation.kind) == "municipality"
-        )
-    ).scalar_one_or_none()
-    return org_id
-
-
 def _count(report: Report, outcome: str) -> None:
     setattr(report, outcome, getattr(report, outcome) + 1)
 
@@ -613,3 +600,11 @@ def _count(report: Report, outcome: str) -> None:
 def list_batches(session: Session, limit: int = 100) -> list[dict[str, Any]]:
     batches = session.execute(select(ImportBatch).order_by(col(ImportBatch.id).desc()).limit(limit)).scalars()
     return [b.model_dump() for b in batches]
+
+
+def get_batch(session: Session, batch_id: int) -> dict[str, Any]:
+    """One applied import batch."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"No import batch {batch_id}")
+    return shaped(batch.model_dump(), ImportBatchRead)

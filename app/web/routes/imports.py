@@ -226,5 +226,5 @@ def _confirm_failed(request: Request, session: Any, actor: Actor, message: str, 
 async def import_batch(request: Request, session: ReadSessionDep, actor: PageActor, batch_id: IdPath) -> Response:
     if not actor.authenticated:
         return login_redirect(request)
-    batch = pending_imports.get_batch(session, batch_id)
+    batch = runner.get_batch(session, batch_id)
     return render(request, "imports/batch.html", {"actor": actor, "batch": batch, "labels": labels.ALL})
