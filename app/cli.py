@@ -190,7 +190,7 @@ def users_reset_password(
 def users_deactivate(email: str) -> None:
     """Deactivate a user: sessions and tokens stop working at once."""
     with transaction() as session:
-        _run(lambda: auth.update_user(session, _cli_actor(), _user_id(session, email), UserUpdate(active=False)))
+        _run(lambda: auth.update_user(session, _cli_actor(), _user_id(session, email), UserUpdate(active=False), "*"))
     typer.echo(f"Deactivated {email}.")
 
 
@@ -211,17 +211,20 @@ def tokens_create(
     name: Annotated[str, typer.Option(help="What the token is for")],
     scope: Annotated[TokenScope, typer.Option(help="read or read_write")] = TokenScope.read,
     org: Annotated[int | None, typer.Option(help="Restrict writes to this organisation id")] = None,
-    expires_days: Annotated[int, typer.Option(help="Days until it expires (0: never)")] = 90,
+    expires_days: Annotated[int, typer.Option(min=0, max=730, help="Days until it expires, 1-730 (0: never)")] = 90,
 ) -> None:
     """Create an API token and print its secret (shown once)."""
     with transaction() as session:
-        data = TokenCreate(
-            name=name,
-            scope=scope,
-            user_id=_user_id(session, user),
-            organisation_id=org,
-            expires_in_days=expires_days or None,
-        )
+        try:
+            data = TokenCreate(
+                name=name,
+                scope=scope,
+                user_id=_user_id(session, user),
+                organisation_id=org,
+                expires_in_days=expires_days or None,
+            )
+        except ValueError as exc:
+            _fail(f"Ugyldig token: {exc}")
         token = _run(lambda: auth.create_token(session, _cli_actor(), data))
     typer.echo(f"Token {token['id']} ({token['scope']}) for {user}. Send it as `Authorization: Bearer <token>`:")
     typer.echo(token["token"])
@@ -231,7 +234,7 @@ def tokens_create(
 def tokens_revoke(token_id: int) -> None:
     """Revoke a token at once."""
     with transaction() as session:
-        _run(lambda: auth.revoke_token(session, _cli_actor(), token_id))
+        _run(lambda: auth.revoke_token(session, _cli_actor(), token_id, "*"))
     typer.echo(f"Revoked token {token_id}.")
 
 

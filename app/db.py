@@ -6,12 +6,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app.serialization import dumps
 from app.settings import get_settings
+
+
+def _lock_timeout_ms() -> int:
+    return int(get_settings().db_lock_timeout_seconds * 1000)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -20,7 +24,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={_lock_timeout_ms()}")
     cursor.close()
 
 
@@ -43,6 +47,7 @@ def build_engine(url: str, echo: bool = False, *, writer: bool = False) -> Engin
     if parsed.get_backend_name() != "sqlite":
         # No pre-ping (a round trip per checkout on the hot path); recycle instead, and fail fast when the
         # pool is exhausted (503) rather than wait on the event loop.
+        # lock_timeout also bounds the wait for the writers' advisory lock: past it the request gets a 503.
         return create_engine(
             url,
             echo=echo,
@@ -51,6 +56,7 @@ def build_engine(url: str, echo: bool = False, *, writer: bool = False) -> Engin
             pool_recycle=1800,
             pool_timeout=5,
             json_serializer=_json,
+            connect_args={"options": f"-c lock_timeout={_lock_timeout_ms()}"},
         )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -121,3 +127,33 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def nonblocking_transaction() -> Iterator[Connection]:
+    """A small write that gives up at once (DBAPIError) instead of waiting when another writer holds the lock.
+
+    It does not take the writers' advisory lock on PostgreSQL: it is bookkeeping, not part of the change feed.
+    """
+    with get_write_engine().connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        # On the driver's connection: a statement through SQLAlchemy would begin the transaction early.
+        raw = connection.connection.driver_connection
+        if sqlite:
+            raw.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                if not sqlite:
+                    connection.execute(text("SET LOCAL lock_timeout = '50ms'"))
+                yield connection
+        finally:
+            if sqlite:
+                raw.execute(f"PRAGMA busy_timeout={_lock_timeout_ms()}")  # type: ignore[union-attr]
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """Whether a database error means "another writer held the lock too long" (answered 503, not 500)."""
+    original = getattr(exc, "orig", None)
+    if getattr(original, "sqlstate", None) == "55P03":  # PostgreSQL lock_not_available (lock_timeout)
+        return True
+    return "database is locked" in str(original or exc)

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         default=None, description="Force the Secure cookie flag; by default it follows the request scheme (https)"
     )
 
+    db_lock_timeout_seconds: float = Field(
+        default=10, ge=0.05, le=600, description="How long a write waits for another writer; then 503"
+    )
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1_000, le=100_000_000, description="Largest request body (JSON, forms) but uploads"
+    )
     import_max_bytes: int = Field(default=20_000_000, ge=1_000, le=1_000_000_000, description="Largest upload")
     import_max_rows: int = Field(default=200_000, ge=1, le=5_000_000)
     # Front-end assets: pinned CDN URLs with Subresource Integrity. Point them at your own copies (and
@@ -47,6 +53,11 @@ class Settings(BaseSettings):
         "https://cdn.jsdelivr.net/npm/@digdir/designsystemet-css@1.22.0/dist/theme/designsystemet.css"
     )
     designsystemet_theme_integrity: str = "sha384-qGKGmkKpeNY0Nq9ftimHtJ9TfQI3/Ea0If5czbqlzc+aauSG4ZYcrPU6Ac/kC5ZY"
+    # Swagger UI for the interactive API docs at /api/docs.
+    swagger_ui_js_url: str = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui-bundle.js"
+    swagger_ui_js_integrity: str = "sha384-gjRm0bEPMeTmMh5jT2cHccIwCUZSTd8YC+j0d0sXw0MdGEfScduGpSyF3ZSSLkX9"
+    swagger_ui_css_url: str = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui.css"
+    swagger_ui_css_integrity: str = "sha384-WlYgdmXYOOBWL5apwjDEZwN+U3HmXSSu5R6V5aGxEcf7z+KuRNwBhoxKVN1i3D5I"
 
     @field_validator("secret_key")
     @classmethod

@@ -60,3 +60,11 @@ def test_reference_load_is_idempotent(fresh_sqlite: str) -> None:
     assert second.exit_code == 0
     assert "Reference data was already up to date." in second.output
     assert _count(fresh_sqlite, "SELECT sum(version) FROM organisation") == before
+
+
+def test_a_bad_expiry_is_a_usage_error_not_a_traceback(database_url: str) -> None:
+    result = runner.invoke(app, ["tokens", "create", "--user", "x@test.example", "--name", "n", "--expires-days", "-1"])
+    assert result.exit_code == 2
+    assert "--expires-days" in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

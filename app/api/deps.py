@@ -7,12 +7,11 @@ from fastapi import Depends, Header, Path, Query, Request
 from sqlmodel import Session
 
 from app.db import get_engine, transaction
-from app.domain import auth
+from app.domain import auth, last_use
 from app.domain.auth import ANONYMOUS, Actor
 from app.domain.errors import Unauthenticated
+from app.http import cookies
 from app.settings import get_settings
-
-SESSION_COOKIE = "rehabkart_session"
 
 
 def _write_session() -> Iterator[Session]:
@@ -55,8 +54,14 @@ SearchText = Annotated[
 ]
 
 
-def resolve_actor(session: Session, request: Request, *, separate_touch: bool) -> Actor:
-    """The caller: a bearer token, else a session cookie, else anonymous. A bad token is an error."""
+def resolve_actor(session: Session, request: Request) -> Actor:
+    """The caller: a bearer token, else a session cookie, else anonymous. A bad token is an error.
+
+    Unsafe API requests were already resolved by AuthenticateFirstMiddleware, before their body was read.
+    """
+    known = getattr(request.state, "actor", None)
+    if isinstance(known, Actor):
+        return known
     header = request.headers.get("authorization")
     resolved: auth.Resolved | None = None
     if header:
@@ -66,46 +71,40 @@ def resolve_actor(session: Session, request: Request, *, separate_touch: bool) -
         resolved = auth.resolve_token(session, value.strip())
         if resolved is None:
             raise Unauthenticated("The API token is unknown, revoked or expired")
-    elif cookie := request.cookies.get(SESSION_COOKIE):
-        resolved = auth.resolve_session(session, cookie)
+    elif secret := cookies.read(request.scope, cookies.SESSION):
+        resolved = auth.resolve_session(session, secret)
     if resolved is None:
-        return ANONYMOUS.with_request(request.state.request_id)
-    actor = resolved.actor.with_request(request.state.request_id)
-    if resolved.stale_touch:
-        if separate_touch:
-            with transaction() as touch_session:
-                _touch(touch_session, actor)
-        else:
-            _touch(session, actor)
+        actor = ANONYMOUS.with_request(request.state.request_id)
+    else:
+        actor = resolved.actor.with_request(request.state.request_id)
+        if resolved.stale_touch:  # written after the response, never waiting for the write lock
+            last_use.note(token_id=actor.token_id, session_id=None if actor.token_id else actor.session_id)
+    request.state.actor = actor
     return actor
 
 
-def _touch(session: Session, actor: Actor) -> None:
-    if actor.token_id is not None:
-        auth.touch_token(session, actor.token_id)
-    elif actor.session_id is not None:
-        auth.touch_session(session, actor.session_id)
-
-
 async def _catalogue_reader(request: Request, session: ReadSessionDep) -> Actor:
-    actor = resolve_actor(session, request, separate_touch=True)
+    actor = resolve_actor(session, request)
     if not actor.authenticated and not get_settings().public_catalogue:
         raise Unauthenticated("Log in or send an API token to read the catalogue")
     return actor
 
 
 async def _reader(request: Request, session: ReadSessionDep) -> Actor:
-    actor = resolve_actor(session, request, separate_touch=True)
+    actor = resolve_actor(session, request)
     if not actor.authenticated:
         raise Unauthenticated("Log in or send an API token")
     return actor
 
 
-def _writer(request: Request, session: SessionDep) -> Actor:
-    actor = resolve_actor(session, request, separate_touch=False)
+def require_writer(actor: Actor) -> Actor:
     if not actor.authenticated:
         raise Unauthenticated("Log in or send an API token to make changes")
     return actor
+
+
+async def _writer(request: Request, session: ReadSessionDep) -> Actor:
+    return require_writer(resolve_actor(session, request))
 
 
 CatalogueReader = Annotated[Actor, Depends(_catalogue_reader)]

@@ -6,10 +6,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
+from starlette.types import Scope
 
 from app.api.responses import ProblemJson
+from app.db import is_lock_timeout
 from app.domain.errors import (
     Conflict,
     DomainError,
@@ -24,6 +27,7 @@ from app.domain.errors import (
     Unauthenticated,
 )
 from app.domain.versioning import etag
+from app.settings import get_settings
 from app.web.errors import html_error, wants_html
 
 log = logging.getLogger(__name__)
@@ -89,7 +93,7 @@ async def _validation(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _domain(request: Request, exc: Exception) -> Response:
+async def domain_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     status, slug, title = next(
         (v for k, v in _DOMAIN.items() if isinstance(exc, k)), (400, "bad-request", "Bad request")
@@ -127,11 +131,56 @@ async def _http(request: Request, exc: Exception) -> Response:
     return response
 
 
+def _busy_response(request: Request) -> Response:
+    if wants_html(request):
+        response: Response = html_error(request, 503, "Rehabkart er opptatt akkurat nå. Prøv igjen om litt.")
+    else:
+        response = problem(request, 503, "busy", "Busy", "The server is busy: retry in a moment")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 async def _busy(request: Request, exc: Exception) -> Response:
     log.warning("Database connection pool exhausted on %s %s", request.method, request.url.path)
-    response = problem(request, 503, "busy", "Busy", "The server is busy: retry in a moment")
-    response.headers["Retry-After"] = "1"
-    return response
+    return _busy_response(request)
+
+
+async def _database(request: Request, exc: Exception) -> Response:
+    """Another writer held the lock past the lock timeout (a long import, say): busy, not broken."""
+    if is_lock_timeout(exc):
+        log.warning("Gave up waiting for the write lock on %s %s", request.method, request.url.path)
+        return _busy_response(request)
+    return await _unexpected(request, exc)
+
+
+def refuse_csrf(scope: Scope, reason: str) -> Response:
+    """403 for a request that failed the CSRF check (app.http.csrf)."""
+    request = Request(scope)
+    if wants_html(request):
+        return html_error(
+            request, 403, "Skjemaet var utløpt eller ble ikke sendt fra Rehabkart. Last siden på nytt og prøv igjen."
+        )
+    detail = f"The form was stale or not sent from Rehabkart ({reason}): reload the page and try again"
+    return problem(request, 403, "csrf", "CSRF check failed", detail)
+
+
+def refuse_body(scope: Scope, limit: int) -> Response:
+    """413 for a body over its limit (app.http.body_limit), sent before the body is read."""
+    request = Request(scope)
+    if request.url.path == "/api/v1/imports":
+        megabytes = get_settings().import_max_bytes / 1_000_000
+        return problem(
+            request, 413, "file-too-large", "File too large", f"The largest file accepted is {megabytes:g} MB"
+        )
+    if wants_html(request):
+        return html_error(request, 413, "Det du sendte, er for stort.")
+    return problem(
+        request,
+        413,
+        "request-too-large",
+        "Request body too large",
+        f"The largest request body accepted is {limit} bytes",
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -143,7 +192,8 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(DomainError, domain_problem)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(PoolTimeout, _busy)
+    app.add_exception_handler(OperationalError, _database)
     app.add_exception_handler(Exception, _unexpected)

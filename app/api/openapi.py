@@ -1,4 +1,4 @@
-"""OpenAPI details FastAPI cannot infer: problem+json error responses and ETag headers."""
+"""OpenAPI details FastAPI cannot infer: problem+json error responses, ETag headers, required If-Match."""
 
 from typing import Any
 
@@ -78,7 +78,31 @@ def install(app: FastAPI) -> None:
                     content = response.get("content", {})
                     if status.startswith(("4", "5")) and "application/json" in content:
                         content["application/problem+json"] = content.pop("application/json")
+                if "428" in operation.get("responses", {}):
+                    _require_if_match(operation)
         app.openapi_schema = schema
         return schema
 
     app.openapi = build  # type: ignore[method-assign]
+
+
+def _require_if_match(operation: dict[str, Any]) -> None:
+    """Document If-Match as required on an operation that answers 428 without it.
+
+    The handlers declare the header optional so that a missing one reaches the domain, which answers
+    428 Precondition Required with a problem document; FastAPI's own check of a required header would
+    answer 422. The schema still has to say that the header is required.
+    """
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
+            parameter["required"] = True
+            schema = parameter.get("schema", {})
+            not_null = [s for s in schema.pop("anyOf", []) if s.get("type") != "null"]
+            if len(not_null) == 1:
+                schema.update(not_null[0])
+            elif not_null:
+                schema["anyOf"] = not_null
+            parameter["description"] = schema["description"] = (
+                "The ETag from your last GET (required: 428 without it); the write is refused with 412 "
+                "if it is no longer current"
+            )

@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from app.domain import audit
 from app.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Throttled
+from app.domain.versioning import check_version, require_if_match
 from app.models import Organisation
 from app.models.auth import (
     ApiToken,
@@ -59,24 +60,41 @@ class Actor:
         return self.kind != "anonymous"
 
     @property
+    def restricted(self) -> bool:
+        """A token restricted to one organisation carries no administration rights, whatever its user's role."""
+        return self.token_organisation_id is not None
+
+    @property
     def is_admin(self) -> bool:
-        return self.kind == "system" or (self.role == Role.admin and self.scope != TokenScope.read)
+        """May administer users, tokens, organisations and read the audit trail with write rights."""
+        return self.kind == "system" or (
+            self.role == Role.admin and self.scope != TokenScope.read and not self.restricted
+        )
 
     @property
     def reads_as_admin(self) -> bool:
-        """Admins may read everything, also through a read-only token."""
-        return self.kind == "system" or self.role == Role.admin
+        """Admins may read everything (the audit trail, every token), also through a read-only token."""
+        return self.kind == "system" or (self.role == Role.admin and not self.restricted)
 
     @property
     def can_write(self) -> bool:
         return self.kind == "system" or (self.role in (Role.admin, Role.editor) and self.scope != TokenScope.read)
 
-    def may_write_org(self, organisation_id: int) -> bool:
+    def writable_organisations(self) -> frozenset[int] | None:
+        """The organisations whose data the actor may change; None means every organisation."""
         if not self.can_write:
-            return False
-        if self.token_organisation_id is not None and organisation_id != self.token_organisation_id:
-            return False
-        return self.is_admin or organisation_id in self.organisation_ids
+            return frozenset()
+        if self.restricted:
+            assert self.token_organisation_id is not None
+            mine = (
+                self.kind == "system" or self.role == Role.admin or self.token_organisation_id in self.organisation_ids
+            )
+            return frozenset({self.token_organisation_id}) if mine else frozenset()
+        return None if self.is_admin else self.organisation_ids
+
+    def may_write_org(self, organisation_id: int) -> bool:
+        allowed = self.writable_organisations()
+        return allowed is None or organisation_id in allowed
 
     def with_request(self, request_id: str | None) -> "Actor":
         return replace(self, request_id=request_id)
@@ -91,7 +109,21 @@ def system_actor(label: str) -> Actor:
 
 def require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise Forbidden("Only an administrator may do this")
+        raise Forbidden(_no_admin_reason(actor))
+
+
+def require_admin_reader(actor: Actor) -> None:
+    if not actor.reads_as_admin:
+        raise Forbidden(_no_admin_reason(actor))
+
+
+def _no_admin_reason(actor: Actor) -> str:
+    if actor.restricted:
+        return (
+            f"This token is restricted to organisation {actor.token_organisation_id}: it cannot administer users, "
+            "tokens or organisations, nor read the audit trail"
+        )
+    return "Only an administrator may do this"
 
 
 def require_org_write(actor: Actor, organisation_id: int) -> None:
@@ -149,7 +181,8 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 
 
 def list_users(session: Session, actor: Actor) -> list[dict[str, Any]]:
-    require_admin(actor)
+    """Every user (administrators, also through a read-only token; never an organisation-restricted one)."""
+    require_admin_reader(actor)
     users = session.execute(select(User).order_by(col(User.id))).scalars().all()
     return [read_user(session, u) for u in users]
 
@@ -195,8 +228,10 @@ def create_user(session: Session, actor: Actor, data: UserCreate) -> dict[str, A
     return result
 
 
-def update_user(session: Session, actor: Actor, user_id: int, data: UserUpdate) -> dict[str, Any]:
+def update_user(session: Session, actor: Actor, user_id: int, data: UserUpdate, if_match: str | None) -> dict[str, Any]:
+    """Change a user (administrators); needs the user's current version in `if_match`."""
     require_admin(actor)
+    require_if_match(if_match, "user")
     user = get_user(session, user_id)
     before = read_user(session, user)
     changes = data.model_dump(exclude_unset=True)
@@ -204,9 +239,10 @@ def update_user(session: Session, actor: Actor, user_id: int, data: UserUpdate) 
         if key in changes and changes[key] is None:
             raise InvalidInput("Field may not be null", [FieldError(("body", key), "may not be null")])
     if "organisation_ids" in changes:
-        ids = changes.pop("organisation_ids") or []
-        _check_orgs(session, ids)
-        _set_orgs(session, user_id, ids)
+        _check_orgs(session, changes["organisation_ids"] or [])
+    check_version(user.version, if_match, required=True, what="user")
+    if "organisation_ids" in changes:
+        _set_orgs(session, user_id, changes.pop("organisation_ids") or [])
     for key, value in changes.items():
         setattr(user, key, value.value if hasattr(value, "value") else value)
     after = read_user(session, user)
@@ -404,27 +440,34 @@ def create_token(session: Session, actor: Actor, data: TokenCreate) -> dict[str,
 
 
 def list_tokens(session: Session, actor: Actor, user_id: int | None = None) -> list[dict[str, Any]]:
+    """The caller's own tokens; an administrator may list everyone's or another user's."""
     if actor.user_id is None:
         raise Forbidden("Log in to see tokens")
     stmt = select(ApiToken).order_by(col(ApiToken.id))
     if user_id is not None and user_id != actor.user_id:
-        require_admin(actor)
+        require_admin_reader(actor)
         stmt = stmt.where(col(ApiToken.user_id) == user_id)
-    elif not actor.is_admin or user_id is not None:
+    elif not actor.reads_as_admin or user_id is not None:
         stmt = stmt.where(col(ApiToken.user_id) == actor.user_id)
     return [_read_token(t) for t in session.execute(stmt).scalars()]
 
 
-def revoke_token(session: Session, actor: Actor, token_id: int) -> dict[str, Any]:
+def revoke_token(session: Session, actor: Actor, token_id: int, if_match: str | None) -> dict[str, Any]:
+    """Revoke a token at once (the caller's own, or anyone's for an administrator); needs its current version."""
     if actor.scope == TokenScope.read:
         raise Forbidden("A read-only token cannot revoke tokens")
+    if actor.restricted:
+        raise Forbidden(_no_admin_reason(actor))
+    require_if_match(if_match, "token")
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.user_id and not actor.is_admin):
         raise NotFound(f"No token with id {token_id}")
+    check_version(token.version, if_match, required=True, what="token")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        token.version += 1
         session.flush()
-        audit.record(session, actor, "revoke", "api_token", token_id, None, None, None)
+        audit.record(session, actor, "revoke", "api_token", token_id, None, None, token.version)
     return _read_token(token)
 
 

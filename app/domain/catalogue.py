@@ -22,7 +22,7 @@ from app.domain.codes import code_list
 from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.domain.pagination import decode_cursor, encode_cursor
 from app.domain.text import fold, like_pattern
-from app.domain.versioning import check_version, guarded_update, stale
+from app.domain.versioning import check_version, guarded_update, require_if_match, stale
 from app.models import (
     Organisation,
     PatientGroup,
@@ -370,8 +370,10 @@ def _insert(
     external_id: str | None,
     source: ServiceSource,
     batch_id: int | None,
+    resolved: _Resolved | None = None,
 ) -> int:
-    resolved = _resolve(session, fields, provider)
+    if resolved is None:
+        resolved = _resolve(session, fields, provider)
     now = utcnow()
     values = {
         **resolved.scalars,
@@ -495,11 +497,15 @@ def _apply(
     extra: dict[str, Any],
     source: ServiceSource | None = None,
     batch_id: int | None = None,
+    new: _Resolved | None = None,
 ) -> bool:
-    """Write `fields` over `svc` if anything differs, with its audit event; True when a version was written."""
+    """Write `fields` over `svc` if anything differs, with its audit event; True when a version was written.
+
+    `new` is `fields` already resolved by the caller, if it has.
+    """
     assert svc.id is not None
-    provider = _provider(session, svc.provider_id, None)
-    new = _resolve(session, fields, provider)
+    if new is None:
+        new = _resolve(session, fields, _provider(session, svc.provider_id, None))
     old = _stored(session, svc)
     changes = {k: v for k, v in {**new.scalars, **extra}.items() if getattr(svc, k) != v}
     links_changed = (old.forms, old.group_ids, old.catchment) != (new.forms, new.group_ids, new.catchment)
@@ -521,10 +527,14 @@ def _apply(
 def update_service(
     session: Session, actor: Actor, service_id: int, changes: dict[str, Any], if_match: str | None
 ) -> ServiceDict:
-    """Apply a partial update (only the keys present). Needs the current version in `if_match`."""
+    """Apply a partial update (only the keys present). Needs the current version in `if_match`.
+
+    A missing If-Match is refused first (428), but a stale one only after the change has been validated
+    and its references resolved: a bad body is 422 whatever version it names.
+    """
     svc = _live(session, service_id)
     require_org_write(actor, svc.provider_id)
-    check_version(svc.version, if_match, required=True, what="service")
+    require_if_match(if_match, "service")
     cleared = sorted(k for k, v in changes.items() if v is None and k in REQUIRED_ON_UPDATE)
     if cleared:
         raise InvalidInput(
@@ -533,12 +543,14 @@ def update_service(
     extra: dict[str, Any] = {}
     if "external_id" in changes:
         extra["external_id"] = changes.pop("external_id")
-        if extra["external_id"] is not None and extra["external_id"] != svc.external_id:
-            other = _by_external_id(session, svc.provider_id, extra["external_id"])
-            if other is not None:
-                raise Conflict(f"Service {other.id} already has external_id '{extra['external_id']}'")
     fields = _validated({**_current_fields(session, svc), **changes})
-    _apply(session, actor, svc, fields, extra)
+    new = _resolve(session, fields, _provider(session, svc.provider_id, None))
+    check_version(svc.version, if_match, required=True, what="service")
+    if extra.get("external_id") is not None and extra["external_id"] != svc.external_id:
+        other = _by_external_id(session, svc.provider_id, extra["external_id"])
+        if other is not None:
+            raise Conflict(f"Service {other.id} already has external_id '{extra['external_id']}'")
+    _apply(session, actor, svc, fields, extra, new=new)
     return get_service(session, service_id)
 
 
@@ -553,19 +565,23 @@ def upsert_service(
     source: ServiceSource = ServiceSource.integration,
     batch_id: int | None = None,
 ) -> tuple[ServiceDict, Outcome]:
-    """Create or replace the provider's service with this external id; (service, what happened)."""
+    """Create or replace the provider's service with this external id; (service, what happened).
+
+    The body's references are resolved before If-Match is checked: a bad body is 422, stale or not.
+    """
     provider = _provider(session, provider_id, None)
     require_org_write(actor, provider_id)
     svc = _by_external_id(session, provider_id, external_id)
+    new = _resolve(session, fields, provider)
     if svc is None:
         if if_match is not None and if_match.strip() != "*":
             raise stale("service", 0)
-        service_id = _insert(session, provider, fields, external_id, source, batch_id)
+        service_id = _insert(session, provider, fields, external_id, source, batch_id, new)
         return _created(session, actor, service_id, batch_id), "created"
     assert svc.id is not None
     check_version(svc.version, if_match, required=False, what="service")
     extra: dict[str, Any] = {"deleted_at": None}  # an upsert brings a deleted service back
-    changed = _apply(session, actor, svc, fields, extra, source, batch_id)
+    changed = _apply(session, actor, svc, fields, extra, source, batch_id, new)
     return get_service(session, svc.id), "updated" if changed else "unchanged"
 
 
@@ -698,9 +714,7 @@ def filter_options(session: Session) -> FilterOptions:
 def writable_providers(session: Session, actor: Actor) -> list[tuple[int, str]]:
     """Organisations whose services the actor may change, for the provider field of the form."""
     stmt = select(_O.c.id, _O.c.name).order_by(_O.c.name)
-    if not actor.is_admin:
-        ids = set(actor.organisation_ids)
-        if actor.token_organisation_id is not None:
-            ids &= {actor.token_organisation_id}
-        stmt = stmt.where(_O.c.id.in_(sorted(ids)))
+    allowed = actor.writable_organisations()
+    if allowed is not None:
+        stmt = stmt.where(_O.c.id.in_(sorted(allowed)))
     return [(row.id, row.name) for row in session.execute(stmt)]

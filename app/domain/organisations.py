@@ -11,7 +11,7 @@ from app.domain.auth import Actor, require_admin, require_org_write
 from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.domain.pagination import decode_cursor, encode_cursor
 from app.domain.text import fold, like_pattern
-from app.domain.versioning import check_version, guarded_update
+from app.domain.versioning import check_version, guarded_update, require_if_match
 from app.models import Catchment, Municipality, Organisation, Region
 from app.models.base import shaped
 from app.models.organisation import OrganisationCreate, OrganisationKind, OrganisationRead, OrganisationUpdate
@@ -167,13 +167,14 @@ def update_organisation(
 
     org = get_organisation(session, organisation_id)
     require_org_write(actor, organisation_id)
+    require_if_match(if_match, "organisation")
     if org.reference_key is not None:
         raise Conflict("This organisation is reference data: it is maintained by `rehabkart reference load`")
-    check_version(org.version, if_match, required=True, what="organisation")
     changes = data.model_dump(exclude_unset=True)
     if "name" in changes and changes["name"] is None:
         raise InvalidInput("Name is required", [FieldError(("body", "name"), "may not be null")])
     values = _validate_links(session, {**changes, "_self": org.id})
+    check_version(org.version, if_match, required=True, what="organisation")  # stale: only for a valid body
     column_changes = {k: v for k, v in values.items() if getattr(org, k) != v}
     catchment = changes.get("catchment")
     current_catchment = default_catchment(session, org) if "catchment" in changes else None

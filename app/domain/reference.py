@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from app.domain import audit, catalogue
 from app.domain.auth import Actor
-from app.domain.text import fold
+from app.domain.text import fold, nfc
 from app.domain.versioning import guarded_update
 from app.models import Catchment, Municipality, Organisation, PatientGroup, Region, Tracked
 from app.models.organisation import OrganisationKind
@@ -45,8 +45,9 @@ class ReferenceReport:
 
 
 def read_csv(name: str, directory: Path = REFERENCE_DIR) -> list[dict[str, str]]:
+    """The rows of a reference file, every cell in NFC (as all stored text is)."""
     with (directory / name).open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+        return [{key: nfc(value or "") for key, value in row.items()} for row in csv.DictReader(handle)]
 
 
 def _sync(session: Session, actor: Actor, model: type[Tracked], key: str, rows: Iterable[dict[str, Any]]) -> Counts:

@@ -16,14 +16,20 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+def require_if_match(if_match: str | None, what: str) -> None:
+    """Raise 428 when the If-Match header is missing (checked before the body, so clients learn it first)."""
+    if if_match is None:
+        raise PreconditionRequired(
+            f"Send If-Match with the ETag of the {what} you are changing (from a GET) so that "
+            "no one else's change is overwritten"
+        )
+
+
 def check_version(current: int, if_match: str | None, *, required: bool, what: str) -> None:
     """Raise unless `if_match` names the current version (or `*`). A missing header fails if required."""
     if if_match is None:
         if required:
-            raise PreconditionRequired(
-                f"Send If-Match with the ETag of the {what} you are changing (from a GET) so that "
-                "no one else's change is overwritten"
-            )
+            require_if_match(if_match, what)
         return
     if if_match.strip() == "*":
         return

@@ -78,6 +78,7 @@ class ApiToken(SQLModel, table=True):
     expires_at: datetime | None = None
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    version: int = DbField(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class LoginFailure(SQLModel, table=True):
@@ -148,6 +149,7 @@ class TokenRead(BaseModel):
     expires_at: UtcDatetime | None
     last_used_at: UtcDatetime | None
     revoked_at: UtcDatetime | None
+    version: int = Field(description="Send it back as If-Match to revoke the token")
 
 
 class TokenCreated(TokenRead):

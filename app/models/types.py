@@ -2,27 +2,39 @@
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from app.domain.identifiers import orgnr_is_valid
+from app.domain.text import nfc
 
-# NUL and other C0 controls break PostgreSQL text and terminals; tabs/newlines only in long text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f]")
+# NUL and other C0 controls break PostgreSQL text and terminals, C1 controls (U+0080-U+009F) are never
+# meant as text; tabs/newlines only in long text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def _single_line(value: str) -> str:
+# Text is checked as sent, before stripping: strip_whitespace removes some controls (U+0085, and
+# Python's str.strip() U+001C-U+001F too), which would hide them from the check and let them pad a value
+# past its length limit. Then it is put in NFC, so that the length limit counts composed characters and
+# 'Å' is stored and searched as one character however the client encoded it. Non-strings pass through
+# to the type check.
+def _single_line(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
     if _CONTROL_OR_NEWLINE.search(value):
         raise ValueError("must be a single line without control characters")
-    return value
+    return nfc(value)
 
 
-def _multi_line(value: str) -> str:
+def _multi_line(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
-    return value
+    return nfc(value)
 
 
 def _orgnr(value: str) -> str:
@@ -31,17 +43,18 @@ def _orgnr(value: str) -> str:
     return value
 
 
+# The BeforeValidator comes last, so it runs first: on the raw input, before strip and length.
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_single_line)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), BeforeValidator(_single_line)
 ]
 ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_single_line)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), BeforeValidator(_single_line)
 ]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), AfterValidator(_multi_line)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), BeforeValidator(_multi_line)]
 ExternalId = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(_single_line),
+    BeforeValidator(_single_line),
 ]
 MunicipalityNumber = Annotated[
     str,
@@ -55,8 +68,14 @@ OrgNumber = Annotated[
     Field(description="9-digit organisation number with a valid modulus-11 check digit"),
 ]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{3,30}$")]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://[^\s]+$")]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{3,30}$"), BeforeValidator(_single_line)
+]
+Url = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://[^\s]+$"),
+    BeforeValidator(_single_line),
+]
 Email = Annotated[
     str,
     StringConstraints(
@@ -64,9 +83,41 @@ Email = Annotated[
         max_length=254,
         pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$",
     ),
+    BeforeValidator(_single_line),
 ]
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # fullmatch: "$" would let a newline through
+# RFC 3339 (the ISO 8601 profile of OpenAPI's date-time); without an offset the time is UTC.
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
+
+
+def iso_date(value: Any) -> Any:
+    """Only 'YYYY-MM-DD' (or a date from our own code): pydantic would read 0 or '1700000000' as a Unix time."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_parsing", "Input should be a date in the format YYYY-MM-DD")
+
+
+def iso_datetime(value: Any) -> Any:
+    """Only an ISO 8601 date-time such as 2026-01-31T12:00:00Z (or a datetime from our own code), not a Unix time."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATETIME.fullmatch(value)):
+        return value
+    raise PydanticCustomError("datetime_parsing", "Input should be an ISO 8601 date-time such as 2026-01-31T12:00:00Z")
+
+
 # Dates outside this window are typing errors, and the bound keeps every database happy.
-BoundedDate = Annotated[date, AfterValidator(lambda d: date_in_range(d))]
+BoundedDate = Annotated[date, AfterValidator(lambda d: date_in_range(d)), BeforeValidator(iso_date)]
+
+
+def _utc_in_range(value: datetime) -> datetime:
+    date_in_range(value.date())  # before the shift to UTC, which could overflow at year 1 or 9999
+    return as_utc(value)
+
+
+# A point in time for a query, in the dates' window and in UTC (one without an offset is taken as UTC).
+IsoDatetime = Annotated[datetime, AfterValidator(_utc_in_range), BeforeValidator(iso_datetime)]
 
 
 def date_in_range(value: date) -> date:

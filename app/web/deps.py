@@ -4,19 +4,15 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.api.deps import ReadSessionDep, SessionDep, resolve_actor
+from app.api.deps import ReadSessionDep, resolve_actor
 from app.domain.auth import Actor
 
 
 async def _page_actor(request: Request, session: ReadSessionDep) -> Actor:
-    return resolve_actor(session, request, separate_touch=True)
-
-
-def _page_writer(request: Request, session: SessionDep) -> Actor:
-    return resolve_actor(session, request, separate_touch=False)
+    return resolve_actor(session, request)
 
 
 PageActor = Annotated[Actor, Depends(_page_actor)]
 """Who is looking at a page (anonymous is fine)."""
-PageWriter = Annotated[Actor, Depends(_page_writer)]
+PageWriter = Annotated[Actor, Depends(_page_actor)]
 """Who posts a form; the handler sends anonymous users to the login page."""

@@ -13,10 +13,12 @@ _TITLES = {
     404: "Fant ikke siden",
     409: "Konflikt",
     412: "Noen andre har endret dette",
+    413: "For stor forespørsel",
     422: "Ugyldige verdier",
     428: "Mangler versjon",
     429: "For mange forsøk",
     500: "Noe gikk galt",
+    503: "Prøv igjen om litt",
 }
 
 

@@ -69,7 +69,8 @@ def test_token_lifecycle_and_secrets_never_leak(
     assert listed[0]["scope"] == "read_write"
     headers = {"Authorization": f"Bearer {secret}"}
     assert anon.get("/api/v1/me", headers=headers).json()["user"]["email"] == "ny.bruker@test.example"
-    assert client.delete(f"/api/v1/tokens/{listed[0]['id']}").json()["revoked_at"] is not None
+    revoke = client.delete(f"/api/v1/tokens/{listed[0]['id']}", headers={"If-Match": f'"{listed[0]["version"]}"'})
+    assert revoke.json()["revoked_at"] is not None
     assert anon.get("/api/v1/me", headers=headers).status_code == 401
 
     everything = json.dumps(client.get("/api/v1/audit-events", params={"limit": 500}).json())

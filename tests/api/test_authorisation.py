@@ -29,11 +29,20 @@ PRINCIPALS = (
     "read_token",
     "revoked_token",
     "expired_token",
+    # Tokens restricted to one organisation (`--org`): the owner's, or another one.
+    "admin_token_owner_org",
+    "admin_token_other_org",
+    "editor_token_owner_org",
 )
 REFUSED_TOKENS = {"anonymous": 401, "revoked_token": 401, "expired_token": 401}
 
 
-def row(admin: int, owner: int, *, viewer: int = 403, other: int = 403, read: int = 403) -> dict[str, int]:
+def row(
+    admin: int, owner: int, *, viewer: int = 403, other: int = 403, read: int = 403, restricted: int | None = None
+) -> dict[str, int]:
+    """Statuses per principal. A token restricted to the owner's organisation writes what the owner's editor
+    may (`restricted` overrides), never administration; one restricted to another organisation writes nothing."""
+    in_org = owner if restricted is None else restricted
     return {
         **REFUSED_TOKENS,
         "viewer": viewer,
@@ -41,6 +50,9 @@ def row(admin: int, owner: int, *, viewer: int = 403, other: int = 403, read: in
         "editor_owner": owner,
         "admin": admin,
         "read_token": read,
+        "admin_token_owner_org": in_org,
+        "admin_token_other_org": 403,
+        "editor_token_owner_org": in_org,
     }
 
 
@@ -54,7 +66,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # Tokens are made by people who log in, never by other tokens.
     ("POST", "/api/v1/tokens"): row(403, 403),
     # The target token belongs to the viewer; others are told it does not exist.
-    ("DELETE", "/api/v1/tokens/{token_id}"): row(200, 404, viewer=200, other=404),
+    ("DELETE", "/api/v1/tokens/{token_id}"): row(200, 404, viewer=200, other=404, restricted=403),
     ("POST", "/api/v1/users"): row(201, 403),
     ("PATCH", "/api/v1/users/{user_id}"): row(200, 403),
     ("POST", "/api/v1/imports"): row(201, 201),
@@ -77,6 +89,7 @@ def test_matrix_covers_every_write_route() -> None:
 class World:
     headers: dict[str, dict[str, str]]
     owner_org: int
+    other_org: int
     service_id: int
     viewer_user: int
     viewer_spare_token: int
@@ -100,7 +113,7 @@ def world(client: TestClient, make_token: TokenFactory) -> World:
     revoked = make_token()
     expired = make_token()
     with transaction() as session:
-        auth.revoke_token(session, SYSTEM, auth.resolve_token(session, revoked).actor.token_id)  # type: ignore[union-attr,arg-type]
+        auth.revoke_token(session, SYSTEM, auth.resolve_token(session, revoked).actor.token_id, "*")  # type: ignore[union-attr,arg-type]
         session.execute(
             ApiToken.__table__.update()  # type: ignore[attr-defined]
             .where(ApiToken.__table__.c.token_hash == hashlib.sha256(expired.encode()).hexdigest())  # type: ignore[attr-defined]
@@ -116,8 +129,14 @@ def world(client: TestClient, make_token: TokenFactory) -> World:
             "read_token": bearer(make_token(Role.admin, scope=TokenScope.read)),
             "revoked_token": bearer(revoked),
             "expired_token": bearer(expired),
+            "admin_token_owner_org": bearer(make_token(Role.admin, organisation_id=owner["id"])),
+            "admin_token_other_org": bearer(make_token(Role.admin, organisation_id=other["id"])),
+            "editor_token_owner_org": bearer(
+                make_token(Role.editor, [owner["id"], other["id"]], organisation_id=owner["id"])
+            ),
         },
         owner_org=owner["id"],
+        other_org=other["id"],
         service_id=service["id"],
         viewer_user=viewer["id"],
         viewer_spare_token=spare["id"],
@@ -148,9 +167,9 @@ def request_for(route: tuple[str, str], w: World) -> tuple[str, dict[str, Any] |
             {},
         ),
         ("POST", "/api/v1/tokens"): (path, {"name": "ny"}, {}),
-        ("DELETE", "/api/v1/tokens/{token_id}"): (f"/api/v1/tokens/{w.viewer_spare_token}", None, {}),
+        ("DELETE", "/api/v1/tokens/{token_id}"): (f"/api/v1/tokens/{w.viewer_spare_token}", None, if_match),
         ("POST", "/api/v1/users"): (path, {"email": "ny@test.example", "name": "Ny", "role": "viewer"}, {}),
-        ("PATCH", "/api/v1/users/{user_id}"): (f"/api/v1/users/{w.viewer_user}", {"name": "Nytt navn"}, {}),
+        ("PATCH", "/api/v1/users/{user_id}"): (f"/api/v1/users/{w.viewer_user}", {"role": "admin"}, if_match),
         ("POST", "/api/v1/imports"): (path, None, {}),
     }
     return table[route]
@@ -175,3 +194,63 @@ def test_write_authorisation(route: tuple[str, str], principal: str, world: Worl
         assert fingerprint() == before, "a refused request changed the database"
     if expected == 401:
         assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+# Reads that are not the public catalogue: who may see users, every token and the audit trail.
+READ_EXPECTED: dict[str, dict[str, int]] = {
+    "/api/v1/users": row(200, 403, read=200, restricted=403),
+    "/api/v1/audit-events": row(200, 403, read=200, restricted=403),
+    # Everyone sees their own tokens; another user's only an administrator who is not restricted.
+    "/api/v1/tokens?user_id={viewer}": row(200, 403, viewer=200, read=200, restricted=403),
+}
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("path", list(READ_EXPECTED))
+def test_read_authorisation(path: str, principal: str, world: World, anon: TestClient) -> None:
+    response = anon.get(path.format(viewer=world.viewer_user), headers=world.headers[principal])
+    assert response.status_code == READ_EXPECTED[path][principal], response.text
+    if response.status_code == 403:
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_restricted_admin_token_lists_only_its_own_tokens(world: World, anon: TestClient) -> None:
+    mine = anon.get("/api/v1/tokens", headers=world.headers["admin_token_owner_org"]).json()["items"]
+    everyone = anon.get("/api/v1/tokens", headers=world.headers["admin"]).json()["items"]
+    assert len(mine) == 1
+    assert len(everyone) > 1
+    assert {t["user_id"] for t in mine} == {mine[0]["user_id"]}
+
+
+def test_restricted_admin_token_cannot_promote_or_create_admins(world: World, anon: TestClient) -> None:
+    """The finding: a `--org` admin token made a viewer an admin and created a new admin with a password."""
+    headers = {**world.headers["admin_token_owner_org"], "If-Match": '"1"'}
+    promoted = anon.patch(f"/api/v1/users/{world.viewer_user}", json={"role": "admin"}, headers=headers)
+    created = anon.post(
+        "/api/v1/users",
+        json={"email": "boss@test.example", "name": "Boss", "role": "admin", "password": "x" * 16},
+        headers=world.headers["admin_token_owner_org"],
+    )
+    assert (promoted.status_code, created.status_code) == (403, 403)
+    assert "restricted to organisation" in promoted.json()["detail"]
+    users = anon.get("/api/v1/users", headers=world.headers["admin"]).json()["items"]
+    assert {u["role"] for u in users if u["id"] == world.viewer_user} == {"viewer"}
+    assert "boss@test.example" not in {u["email"] for u in users}
+
+
+def test_user_and_token_writes_need_the_current_version(world: World, anon: TestClient) -> None:
+    admin = world.headers["admin"]
+    user_url, token_url = f"/api/v1/users/{world.viewer_user}", f"/api/v1/tokens/{world.viewer_spare_token}"
+    assert anon.patch(user_url, json={"name": "A"}, headers=admin).status_code == 428
+    assert anon.delete(token_url, headers=admin).status_code == 428
+    changed = anon.patch(user_url, json={"name": "A"}, headers={**admin, "If-Match": '"1"'})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] == '"2"'
+    stale = anon.patch(user_url, json={"name": "B"}, headers={**admin, "If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert stale.headers["etag"] == '"2"'
+    revoked = anon.delete(token_url, headers={**admin, "If-Match": '"1"'})
+    assert revoked.status_code == 200
+    assert revoked.json()["version"] == 2
+    assert revoked.json()["revoked_at"]
+    assert anon.delete(token_url, headers={**admin, "If-Match": '"1"'}).status_code == 412

@@ -18,7 +18,9 @@ OUTPUT_DIR = PROJECT_ROOT / "test-output" / "e2e"
 HTMX_FILE = NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js"
 DS_CSS_FILE = NODE_MODULES / "@digdir" / "designsystemet-css" / "dist" / "src" / "index.css"
 DS_THEME_FILE = NODE_MODULES / "@digdir" / "designsystemet-css" / "dist" / "theme" / "designsystemet.css"
-REQUIRED_FILES = (HTMX_FILE, DS_CSS_FILE, DS_THEME_FILE, AXE_SCRIPT)
+SWAGGER_UI_JS_FILE = NODE_MODULES / "swagger-ui-dist" / "swagger-ui-bundle.js"
+SWAGGER_UI_CSS_FILE = NODE_MODULES / "swagger-ui-dist" / "swagger-ui.css"
+REQUIRED_FILES = (HTMX_FILE, DS_CSS_FILE, DS_THEME_FILE, SWAGGER_UI_JS_FILE, SWAGGER_UI_CSS_FILE, AXE_SCRIPT)
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING_IMPACTS = {"serious", "critical"}

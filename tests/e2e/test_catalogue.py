@@ -460,7 +460,7 @@ def test_logout_from_the_header(page: Page, context: BrowserContext, e2e_server:
     expect(page.get_by_role("status")).to_have_text("Du er logget ut.")
     expect(header.get_by_role("link", name="Logg inn")).to_be_visible()
     expect(header).not_to_contain_text(editor.email)
-    assert not [c for c in context.cookies() if c["name"] != "csrftoken"], context.cookies()
+    assert not [c for c in context.cookies() if c["name"] != "rehabkart_csrf"], context.cookies()
 
     page.goto(detail)
     expect(page.get_by_role("heading", level=1)).to_have_text(KOLS_COURSE)

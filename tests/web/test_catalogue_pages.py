@@ -197,3 +197,12 @@ def test_unknown_page_is_a_norwegian_404(anon: TestClient) -> None:
     response = anon.get("/rehab-services/999999")
     assert response.status_code == 404
     assert "Fant ikke siden" in response.text
+
+
+def test_the_form_keeps_its_length_limit_and_numeric_keypad(editor: TestClient) -> None:
+    """The attributes reach the browser as attributes, not as escaped text."""
+    form = editor.get("/rehab-services/new").text
+    assert re.search(r'<input[^>]*name="name"[^>]* maxlength="200">', form)
+    assert re.search(r'<input[^>]*name="waiting_time_days"[^>]* inputmode="numeric">', form)
+    assert "&#34;" not in form
+    assert "&quot;200" not in form

@@ -1,6 +1,5 @@
 """The audit trail (admins) and the change feed (integrators)."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from app.api.openapi import problems
 from app.api.responses import Json, page
 from app.domain import audit
 from app.models.audit import AuditEventRead, ChangePage
+from app.models.types import IsoDatetime
 
 router = APIRouter(tags=["audit"])
 
@@ -27,8 +27,10 @@ async def list_audit_events(
     entity_type: Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$", description="e.g. rehab_service")] = None,
     entity_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9:_-]{1,64}$")] = None,
     actor_user_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-    since: Annotated[datetime | None, Query(description="At or after this time")] = None,
-    until: Annotated[datetime | None, Query(description="Before this time")] = None,
+    since: Annotated[
+        IsoDatetime | None, Query(description="At or after this time (ISO 8601, e.g. 2026-01-31T12:00:00Z)")
+    ] = None,
+    until: Annotated[IsoDatetime | None, Query(description="Before this time (ISO 8601)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Cursor = None,
 ) -> Json:

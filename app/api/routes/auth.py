@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from app.api.deps import IdPath, Reader, ReadSessionDep, SessionDep, Writer
-from app.api.openapi import problems
-from app.api.responses import Json, page
+from app.api.deps import IdPath, IfMatch, Reader, ReadSessionDep, SessionDep, Writer
+from app.api.openapi import problems, with_etag
+from app.api.responses import Json, page, resource
 from app.domain import auth
 from app.models.auth import Me, TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead, UserUpdate
 
@@ -46,10 +46,12 @@ def create_token(session: SessionDep, actor: Writer, body: TokenCreate) -> Json:
     return Json(auth.create_token(session, actor, body), status_code=201)
 
 
-@router.delete("/tokens/{token_id}", response_model=TokenRead, responses=problems(401, 403, 404))
-def revoke_token(session: SessionDep, actor: Writer, token_id: IdPath) -> Json:
-    """Revoke a token at once."""
-    return Json(auth.revoke_token(session, actor, token_id))
+@router.delete(
+    "/tokens/{token_id}", response_model=TokenRead, responses={**with_etag(), **problems(401, 403, 404, 412, 428)}
+)
+def revoke_token(session: SessionDep, actor: Writer, token_id: IdPath, if_match: IfMatch = None) -> Json:
+    """Revoke a token at once; send If-Match with its version (from the token list)."""
+    return resource(auth.revoke_token(session, actor, token_id, if_match))
 
 
 @router.get("/users", response_model=UserPage, responses=problems(401, 403))
@@ -64,7 +66,11 @@ def create_user(session: SessionDep, actor: Writer, body: UserCreate) -> Json:
     return Json(auth.create_user(session, actor, body), status_code=201)
 
 
-@router.patch("/users/{user_id}", response_model=UserRead, responses=problems(401, 403, 404))
-def update_user(session: SessionDep, actor: Writer, user_id: IdPath, body: UserUpdate) -> Json:
-    """Change a user's name, role, organisations or active flag (admins); deactivating ends their sessions."""
-    return Json(auth.update_user(session, actor, user_id, body))
+@router.patch(
+    "/users/{user_id}", response_model=UserRead, responses={**with_etag(), **problems(401, 403, 404, 412, 428)}
+)
+def update_user(
+    session: SessionDep, actor: Writer, user_id: IdPath, body: UserUpdate, if_match: IfMatch = None
+) -> Json:
+    """Change a user's name, role, organisations or active flag (admins; If-Match); deactivating ends sessions."""
+    return resource(auth.update_user(session, actor, user_id, body, if_match))

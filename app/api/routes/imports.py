@@ -5,7 +5,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Scope
 
 from app.api.deps import Reader, ReadSessionDep, SessionDep, Writer
 from app.api.errors import problem
@@ -23,17 +22,9 @@ class ImportBatchPage(BaseModel):
     next_cursor: str | None
 
 
-UPLOAD_FORM_OVERHEAD = 64_000  # multipart boundaries and the other form fields around the file
-
-
 def _too_large(request: Request) -> Response:
     limit = get_settings().import_max_bytes // 1_000_000
     return problem(request, 413, "file-too-large", "File too large", f"The largest file accepted is {limit} MB")
-
-
-def upload_too_large(scope: Scope) -> ASGIApp:
-    """The 413 answer UploadLimitMiddleware sends before the body is read."""
-    return _too_large(Request(scope))
 
 
 @router.post(

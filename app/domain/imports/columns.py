@@ -129,12 +129,18 @@ class CellError(ValueError):
     """A cell that cannot be read; the message is for the person who filled in the file."""
 
 
+# What a cell is trimmed of: whitespace, but not the controls str.strip() also counts as whitespace
+# (U+001C-U+001F, U+0085), which are left for the schema to refuse rather than silently dropped.
+_TRIM = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace() and ch not in "\x1c\x1d\x1e\x1f\x85")
+
+
 def text(value: Any) -> str | None:
+    """A text cell, trimmed and in NFC, as all stored text is (a cell may hold 'Å' as 'A' + combining ring)."""
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    out = str(value).strip()
+    out = unicodedata.normalize("NFC", str(value).strip(_TRIM))
     return out or None
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from app.domain.auth import Actor
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.domain.imports import runner
+from app.domain.text import nfc
 from app.models.imports import ImportKind, PendingImport
 from app.models.types import as_utc, utcnow
 
@@ -74,7 +75,7 @@ def keep(session: Session, actor: Actor, kind: ImportKind, file_name: str, data:
             token_hash=_hash(token),
             user_id=actor.user_id,
             kind=kind.value,
-            file_name=file_name[:255],
+            file_name=nfc(file_name)[:255],
             sha256=hashlib.sha256(data).hexdigest(),
             data=data,
             created_at=now,

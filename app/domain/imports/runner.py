@@ -21,6 +21,7 @@ from app.domain.catalogue_bulk import BulkRow, BulkUpsert
 from app.domain.errors import DomainError, Forbidden, NotFound, RowError
 from app.domain.imports import columns as c
 from app.domain.imports.readers import Table, UnreadableFile, read_tables
+from app.domain.text import nfc
 from app.models import ImportBatch, Organisation
 from app.models.base import shaped
 from app.models.imports import ImportBatchRead, ImportKind
@@ -484,7 +485,8 @@ def run_import(
     """
     if not actor.can_write:
         raise Forbidden("Your account or token may only read")
-    report = Report(kind=kind, file_name=file_name[:255], sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
+    name = nfc(file_name)[:255]  # a Mac names files in NFD; stored text is NFC
+    report = Report(kind=kind, file_name=name, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
     if len(data) > get_settings().import_max_bytes:
         raise ImportFileError(f"The file is larger than {get_settings().import_max_bytes // 1_000_000} MB")
     try:

@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.api.deps import SESSION_COOKIE, SessionDep
+from app.api.deps import SessionDep
 from app.domain import auth
 from app.domain.errors import Throttled
+from app.http import cookies
 from app.settings import get_settings
 from app.web.deps import PageActor
 from app.web.render import render
@@ -51,22 +52,13 @@ def login(
         response = render(request, "auth/login.html", {**context, "error": message}, 429)
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return response
-    old = request.cookies.get(SESSION_COOKIE)
+    old = cookies.read(request.scope, cookies.SESSION)
     if old:
         auth.end_session(session, old)
     secret = auth.start_session(session, user)
     redirect = RedirectResponse(_safe_next(next), status_code=303)
-    settings = get_settings()
-    secure = settings.cookie_secure if settings.cookie_secure is not None else request.url.scheme == "https"
-    redirect.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        max_age=settings.session_absolute_hours * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-        path="/",
-    )
+    max_age = get_settings().session_absolute_hours * 3600
+    cookies.set_cookie(redirect, request.scope, cookies.SESSION, secret, max_age)
     if request.headers.get("HX-Request") == "true":
         redirect.headers["HX-Redirect"] = _safe_next(next)
     return redirect
@@ -74,9 +66,9 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, session: SessionDep) -> RedirectResponse:
-    secret = request.cookies.get(SESSION_COOKIE)
+    secret = cookies.read(request.scope, cookies.SESSION)
     if secret:
         auth.end_session(session, secret)
     response = RedirectResponse("/login?logged_out=true", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    cookies.delete_cookie(response, request.scope, cookies.SESSION)
     return response

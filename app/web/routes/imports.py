@@ -19,6 +19,7 @@ from app.domain.auth import Actor
 from app.domain.errors import Forbidden, NotFound
 from app.domain.imports import pending as pending_imports
 from app.domain.imports import runner
+from app.http.body_limit import UPLOAD_FORM_OVERHEAD
 from app.models.imports import ImportKind
 from app.settings import get_settings
 from app.web import labels
@@ -29,7 +30,6 @@ router = APIRouter(include_in_schema=False)
 
 RECENT_BATCHES = 20
 SHOWN_PROBLEMS = 500  # a file with an error on every row still gives a page a browser can show
-FORM_OVERHEAD = 64_000  # multipart boundaries, headers and the small fields around the file
 
 
 class _TooLarge(Exception):
@@ -58,7 +58,7 @@ async def _read_upload(request: Request) -> Upload:
     """The posted form, with the body capped at the import size limit (nothing over it is kept)."""
     limit = get_settings().import_max_bytes
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
+    if declared.isdigit() and int(declared) > limit + UPLOAD_FORM_OVERHEAD:
         await _drain(request)
         return Upload("", None, None, too_large=True)
     received = 0
@@ -67,7 +67,7 @@ async def _read_upload(request: Request) -> Upload:
         nonlocal received
         message = await request.receive()
         received += len(message.get("body", b""))
-        if received > limit + FORM_OVERHEAD:
+        if received > limit + UPLOAD_FORM_OVERHEAD:
             raise _TooLarge
         return message
 

@@ -1,0 +1,1 @@
+"""What both faces (the JSON API and the pages) share at the HTTP level: cookies, CSRF, body limits."""
