@@ -11,10 +11,9 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 from sqlalchemy.engine import make_url
 
-from app import schema
-from app.db import is_sqlite, transaction
+from app.db import is_sqlite, migrations, transaction
 from app.domain import auth, catalogue, demo, geography, reference, taxonomy
-from app.domain.auth import Actor, system_actor
+from app.domain.actor import Actor, system_actor
 from app.domain.errors import DomainError
 from app.domain.imports import runner
 from app.models.auth import Role, TokenCreate, TokenScope, UserCreate, UserKind, UserUpdate
@@ -57,7 +56,7 @@ def _safe_url() -> str:
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
     """Upgrade the database schema (creating the database if needed)."""
-    schema.upgrade(revision=revision)
+    migrations.upgrade(revision=revision)
     if revision == "head":
         with transaction() as session:
             built = catalogue.refresh_docs(session, only_missing=True)
@@ -69,7 +68,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1")]) -> None:
     """Downgrade the database schema."""
-    schema.downgrade(None, revision)
+    migrations.downgrade(None, revision)
     typer.echo(f"Database downgraded to {revision}.")
 
 
@@ -103,7 +102,7 @@ def demo_load() -> None:
 def setup() -> None:
     """Upgrade the schema, load reference data, and demo data for a new embedded database."""
     url = get_settings().database_url
-    new_embedded = is_sqlite(url) and schema.is_empty(url)
+    new_embedded = is_sqlite(url) and migrations.is_empty(url)
     db_upgrade("head")
     reference_load()
     if new_embedded:

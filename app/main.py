@@ -7,12 +7,13 @@ from starlette.types import Scope
 
 from app import __doc__ as summary
 from app.api import docs, errors, openapi
-from app.api.authenticate_first import AuthenticateFirstMiddleware
 from app.api.router import api_router
+from app.http.authenticate_first import AuthenticateFirstMiddleware
 from app.http.body_limit import UPLOAD_FORM_OVERHEAD, BodyLimitMiddleware
 from app.http.csrf import CsrfMiddleware
 from app.http.last_use import LastUseMiddleware
-from app.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
+from app.http.request_id import RequestIdMiddleware
+from app.http.security_headers import SecurityHeadersMiddleware
 from app.settings import get_settings
 from app.web.render import STATIC
 from app.web.routes import auth as web_auth

@@ -197,7 +197,10 @@ def seeded_count(url: str) -> int | None:
     from alembic.script import ScriptDirectory
     from sqlalchemy import create_engine, inspect
 
-    from app.schema import alembic_config
+    try:
+        from app.db.migrations import alembic_config
+    except ImportError:  # a checkout from before the app/db package (--app-dir)
+        from app.schema import alembic_config  # type: ignore[import-not-found,no-redef,unused-ignore]
 
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     engine = create_engine(url)
@@ -247,9 +250,12 @@ def _load_reference(session: Any) -> None:
 
     load: Any = reference.load_reference
     if "actor" in inspect.signature(load).parameters:
-        from app.domain import auth  # type: ignore[attr-defined,unused-ignore]
+        try:
+            from app.domain.actor import system_actor
+        except ImportError:  # a checkout from before app/domain/actor.py (--app-dir)
+            from app.domain.auth import system_actor  # type: ignore[attr-defined,no-redef,unused-ignore]
 
-        load(session, auth.system_actor("bench:seed"))
+        load(session, system_actor("bench:seed"))
     else:
         load(session)
 
@@ -383,9 +389,15 @@ def _document_builder() -> DocumentBuilder | None:
     try:
         from app.models import RehabService
         from app.models.rehab_service import RehabServiceRead
-        from app.serialization import dumps  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return None
+    try:
+        from app.kit.serialization import dumps
+    except ImportError:  # a checkout from before app/kit (--app-dir)
+        try:
+            from app.serialization import dumps  # type: ignore[import-not-found,no-redef,unused-ignore]
+        except ImportError:
+            return None
     if "doc" not in RehabService.__table__.c:  # type: ignore[attr-defined]
         return None
     fields = tuple(RehabServiceRead.model_fields)
@@ -409,7 +421,10 @@ def generate(
 
     With `build_document`, each live service row also carries its stored JSON document (`doc`).
     """
-    from app.domain.text import fold
+    try:
+        from app.kit.text import fold
+    except ImportError:  # a checkout from before app/kit (--app-dir)
+        from app.domain.text import fold  # type: ignore[import-not-found,no-redef,unused-ignore]
 
     rng = random.Random(seed)
     n_municipal = round(n * MUNICIPAL_SHARE)
@@ -569,7 +584,12 @@ def seed(
         raise SystemExit(f"seed: {safe_url(url)} already holds a Rehabkart schema; pass --reset to replace it")
 
     os.environ["REHABKART_DATABASE_URL"] = url
-    from app import db, schema
+    from app import db
+
+    try:
+        from app.db import migrations as schema
+    except ImportError:  # a checkout from before the app/db package (--app-dir)
+        from app import schema  # type: ignore[attr-defined,no-redef,unused-ignore]
     from app.domain import geography, taxonomy
     from app.models import RehabService, RehabServiceCatchment, RehabServiceForm, RehabServicePatientGroup
 

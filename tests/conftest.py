@@ -14,13 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from app import schema
-from app.db import is_sqlite, reset_engines, transaction
+from app.db import is_sqlite, migrations, reset_engines, transaction
 from app.domain import auth, geography, reference, taxonomy
+from app.domain.actor import system_actor
 from app.models.auth import Role, TokenCreate, TokenScope, UserCreate
 
 os.environ.setdefault("REHABKART_SECRET_KEY", secrets.token_urlsafe(48))
-SYSTEM = auth.system_actor("tests")
+SYSTEM = system_actor("tests")
 
 # Tables whose rows the reference loader owns; everything else is test data and is wiped per test.
 REFERENCE_TABLES = {"alembic_version", "region", "municipality", "patient_group"}
@@ -41,7 +41,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _reset_postgres(url)
     os.environ["REHABKART_DATABASE_URL"] = url
     reset_engines()
-    schema.upgrade(url)
+    migrations.upgrade(url)
     with transaction() as session:
         reference.load_reference(session, SYSTEM)
     yield url

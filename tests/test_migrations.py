@@ -10,7 +10,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from app import schema
+from app.db import migrations
 
 
 @pytest.fixture
@@ -31,8 +31,8 @@ def scratch_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_upgrade_check_downgrade_upgrade(scratch_url: str) -> None:
-    config = schema.alembic_config(scratch_url)
-    schema.upgrade(scratch_url)
+    config = migrations.alembic_config(scratch_url)
+    migrations.upgrade(scratch_url)
     engine = create_engine(scratch_url)
     assert {"rehab_service", "organisation", "municipality", "patient_group", "catchment", "region"} <= set(
         inspect(engine).get_table_names()
@@ -45,8 +45,8 @@ def test_upgrade_check_downgrade_upgrade(scratch_url: str) -> None:
     head = script.get_current_head()
     assert head is not None
     previous = script.get_revision(head).down_revision
-    schema.downgrade(scratch_url, str(previous) if previous else "base")
-    schema.upgrade(scratch_url)
+    migrations.downgrade(scratch_url, str(previous) if previous else "base")
+    migrations.upgrade(scratch_url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head
     engine.dispose()

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.db import get_engine, transaction
 from app.domain import auth, last_use
-from app.domain.auth import ANONYMOUS, Actor
+from app.domain.actor import ANONYMOUS, Actor
 from app.domain.errors import Unauthenticated
 from app.http import cookies
 from app.settings import get_settings

@@ -10,7 +10,7 @@ from html import escape
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.middleware import content_security_policy
+from app.http.security_headers import content_security_policy
 from app.settings import get_settings
 
 router = APIRouter(include_in_schema=False)

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import Response
 
 from app.domain.versioning import etag
-from app.serialization import dumps
+from app.kit.serialization import dumps
 
 
 class Json(Response):

@@ -7,19 +7,17 @@ out in commit order and the change feed can page by id without ever skipping a l
 
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.domain.actor import Actor
 from app.domain.errors import Forbidden
-from app.domain.pagination import decode_cursor, encode_cursor
+from app.kit.cursors import decode_cursor, encode_cursor
 from app.models.audit import AuditEvent, AuditEventRead
 from app.models.base import shaped
 from app.models.types import utcnow
-
-if TYPE_CHECKING:
-    from app.domain.auth import Actor
 
 # Entities an integrator can follow in the change feed, and where to fetch them.
 FEED_URLS = {"rehab_service": "/api/v1/rehab-services/{}", "organisation": "/api/v1/organisations/{}"}
@@ -72,7 +70,7 @@ def diff_documents(before: dict[str, Any] | None, after: dict[str, Any]) -> dict
 
 def record(
     session: Session,
-    actor: "Actor",
+    actor: Actor,
     action: str,
     entity_type: str,
     entity_id: int | str,
@@ -103,7 +101,7 @@ def record(
 
 def list_events(
     session: Session,
-    actor: "Actor",
+    actor: Actor,
     *,
     entity_type: str | None = None,
     entity_id: str | None = None,

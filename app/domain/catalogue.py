@@ -17,12 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.domain import audit, geography, organisations, taxonomy
-from app.domain.auth import Actor, require_org_write
+from app.domain.actor import Actor, require_org_write
 from app.domain.codes import code_list
 from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound
-from app.domain.pagination import decode_cursor, encode_cursor
-from app.domain.text import fold, like_pattern
 from app.domain.versioning import check_version, guarded_update, require_if_match, stale
+from app.kit.cursors import decode_cursor, encode_cursor
+from app.kit.serialization import dumps, loads
+from app.kit.text import fold, like_pattern
 from app.models import (
     Organisation,
     PatientGroup,
@@ -43,7 +44,6 @@ from app.models.rehab_service import (
     ServiceStatus,
 )
 from app.models.types import utcnow
-from app.serialization import dumps, loads
 
 ServiceDict = dict[str, Any]
 Outcome = Literal["created", "updated", "unchanged"]

@@ -17,15 +17,15 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session
 
-from app.db_bulk import insert_many, reserve_ids, select_by_pairs
+from app.db.bulk import insert_many, reserve_ids, select_by_pairs
 from app.domain import audit, catalogue, geography, organisations, taxonomy
-from app.domain.auth import Actor
+from app.domain.actor import Actor
 from app.domain.catalogue import Outcome
 from app.domain.errors import FieldError, InvalidInput
+from app.kit.serialization import dumps, loads
 from app.models import AuditEvent
 from app.models.rehab_service import RehabServiceFields, RehabServiceRead, ServiceForm, ServiceSource
 from app.models.types import utcnow
-from app.serialization import dumps, loads
 
 _S = catalogue._S
 _F = catalogue._F

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.domain import catalogue, organisations
-from app.domain.auth import Actor
+from app.domain.actor import Actor
 from app.models import Municipality, Organisation, Region
 from app.models.organisation import OrganisationCreate
 from app.models.rehab_service import RehabServiceFields, ServiceSource

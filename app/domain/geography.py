@@ -6,8 +6,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.domain.errors import FieldError, InvalidInput
-from app.domain.pagination import decode_cursor, encode_cursor
-from app.domain.text import fold
+from app.kit.cursors import decode_cursor, encode_cursor
+from app.kit.text import fold
 from app.models import Catchment, Municipality, Organisation, Region
 from app.models.base import shaped
 from app.models.geography import MunicipalityRead, RegionRead

@@ -7,11 +7,11 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.domain import audit, geography
-from app.domain.auth import Actor, require_admin, require_org_write
+from app.domain.actor import Actor, require_admin, require_org_write
 from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound
-from app.domain.pagination import decode_cursor, encode_cursor
-from app.domain.text import fold, like_pattern
 from app.domain.versioning import check_version, guarded_update, require_if_match
+from app.kit.cursors import decode_cursor, encode_cursor
+from app.kit.text import fold, like_pattern
 from app.models import Catchment, Municipality, Organisation, Region
 from app.models.base import shaped
 from app.models.organisation import OrganisationCreate, OrganisationKind, OrganisationRead, OrganisationUpdate

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.domain import audit, geography
-from app.domain.auth import Actor
+from app.domain.actor import Actor
 from app.domain.errors import NotFound
 from app.models.base import shaped
 from app.models.imports import MunicipalProfile, MunicipalProfileRead

@@ -13,9 +13,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.domain import audit, catalogue
-from app.domain.auth import Actor
-from app.domain.text import fold, nfc
+from app.domain.actor import Actor
 from app.domain.versioning import guarded_update
+from app.kit.text import fold, nfc
 from app.models import Catchment, Municipality, Organisation, PatientGroup, Region, Tracked
 from app.models.organisation import OrganisationKind
 from app.models.types import utcnow

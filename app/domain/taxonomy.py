@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.domain.errors import FieldError, InvalidInput
-from app.domain.text import fold
+from app.kit.text import fold
 from app.models import PatientGroup
 
 # The taxonomy changes only through `rehabkart reference load`; a short cache keeps list queries lean.

@@ -28,6 +28,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http import cookies
+from app.kit.secrets import mint
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FIELD = "csrftoken"
@@ -81,7 +82,7 @@ class CsrfMiddleware:
             binding = session or nonce
             if binding is None:
                 if not minted:
-                    minted.append(secrets.token_urlsafe(32))
+                    minted.append(mint()[0])
                 binding = minted[0]
             return make_token(self.secret, binding)
 

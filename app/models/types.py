@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from app.domain.identifiers import orgnr_is_valid
-from app.domain.text import nfc
+from app.kit.identifiers import orgnr_is_valid
+from app.kit.text import nfc
 
 # NUL and other C0 controls break PostgreSQL text and terminals, C1 controls (U+0080-U+009F) are never
 # meant as text; tabs/newlines only in long text.

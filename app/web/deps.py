@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.api.deps import ReadSessionDep, resolve_actor
-from app.domain.auth import Actor
+from app.domain.actor import Actor
 
 
 async def _page_actor(request: Request, session: ReadSessionDep) -> Actor:

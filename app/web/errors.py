@@ -3,7 +3,7 @@
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from app.domain.auth import ANONYMOUS
+from app.domain.actor import ANONYMOUS
 from app.web.render import render
 
 _TITLES = {

@@ -13,8 +13,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments import render_block
 from markupsafe import Markup
 
+from app.kit.serialization import loads
 from app.models.types import as_utc
-from app.serialization import loads
 from app.settings import get_settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.domain.imports.columns import text
-from app.domain.text import fold, like_pattern
+from app.kit.text import fold, like_pattern
 from tests.factories import create_organisation, create_service, org_id
 
 API = "/api/v1/rehab-services"

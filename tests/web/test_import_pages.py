@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from app.db import transaction
 from app.domain import auth
-from app.domain.identifiers import orgnr_is_valid
+from app.kit.identifiers import orgnr_is_valid
 from app.models.auth import Role, UserCreate
 from app.models.imports import PendingImport
 from app.models.types import utcnow

@@ -6,17 +6,17 @@ back button) leads to the same batch instead of a second import.
 """
 
 import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
-from app.domain.auth import Actor
+from app.domain.actor import Actor
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.domain.imports import runner
-from app.domain.text import nfc
+from app.kit.secrets import digest, mint
+from app.kit.text import nfc
 from app.models.imports import ImportKind, PendingImport
 from app.models.types import as_utc, utcnow
 
@@ -42,10 +42,6 @@ class Outcome:
     batch_id: int | None
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def purge_expired(session: Session) -> None:
     """Delete every pending upload past its expiry (called on each upload, so the table stays small)."""
     session.execute(delete(PendingImport).where(col(PendingImport.expires_at) < utcnow()))
@@ -68,11 +64,11 @@ def keep(session: Session, actor: Actor, kind: ImportKind, file_name: str, data:
     )
     if older:
         session.execute(delete(PendingImport).where(col(PendingImport.id).in_(older)))
-    token = secrets.token_urlsafe(32)
+    token, token_hash = mint()
     now = utcnow()
     session.add(
         PendingImport(
-            token_hash=_hash(token),
+            token_hash=token_hash,
             user_id=actor.user_id,
             kind=kind.value,
             file_name=nfc(file_name)[:255],
@@ -94,7 +90,7 @@ def confirm(session: Session, actor: Actor, token: str) -> Outcome:
     deleted, after a successful one its bytes are.
     """
     pending = session.execute(
-        select(PendingImport).where(col(PendingImport.token_hash) == _hash(token))
+        select(PendingImport).where(col(PendingImport.token_hash) == digest(token))
     ).scalar_one_or_none()
     if pending is None or actor.user_id is None or pending.user_id != actor.user_id:
         raise NotFound("This upload is unknown or has already been removed")

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.domain import geography, profiles, taxonomy
-from app.domain.auth import Actor
+from app.domain.actor import Actor
 from app.domain.catalogue_bulk import BulkRow, BulkUpsert
 from app.domain.errors import DomainError, Forbidden, NotFound, RowError
 from app.domain.imports import columns as c
 from app.domain.imports.readers import Table, UnreadableFile, read_tables
-from app.domain.text import nfc
+from app.kit.text import nfc
 from app.models import ImportBatch, Organisation
 from app.models.base import shaped
 from app.models.imports import ImportBatchRead, ImportKind

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.deps import SessionDep
 from app.domain import auth
+from app.domain.actor import ANONYMOUS
 from app.domain.errors import Throttled
 from app.http import cookies
 from app.settings import get_settings
@@ -40,7 +41,7 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     client = request.client.host if request.client else "unknown"
-    context = {"actor": auth.ANONYMOUS, "next": _safe_next(next), "email": email}
+    context = {"actor": ANONYMOUS, "next": _safe_next(next), "email": email}
     try:
         user = auth.authenticate(session, email, password, client)
     except auth.LoginFailed:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from app.api.deps import IdPath, ReadSessionDep, SessionDep
 from app.domain import audit, catalogue, geography, organisations, profiles
-from app.domain.auth import Actor
+from app.domain.actor import Actor
 from app.domain.errors import InvalidInput, StaleVersion
 from app.models.rehab_service import RehabServiceCreate, RehabServiceFields, ServiceForm, ServiceLevel, ServiceStatus
 from app.models.types import utcnow

@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile
 from starlette.types import Message
 
 from app.api.deps import IdPath, ReadSessionDep, SessionDep
-from app.domain.auth import Actor
+from app.domain.actor import Actor
 from app.domain.errors import Forbidden, NotFound
 from app.domain.imports import pending as pending_imports
 from app.domain.imports import runner

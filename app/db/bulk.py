@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Dialect, Table, func, select
 from sqlmodel import Session
 
-from app.serialization import dumps
+from app.kit.serialization import dumps
 
 Processor = Callable[[Any], Any] | None
 

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from app.serialization import dumps
+from app.kit.serialization import dumps
 from app.settings import get_settings
 
 
