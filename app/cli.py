@@ -89,12 +89,16 @@ def reference_load() -> None:
 
 @demo_app.command("load")
 def demo_load() -> None:
-    """Load the invented demo services (marked as example data)."""
+    """Load the invented demo services and pathway templates (marked as example data)."""
     with transaction() as session:
         report = demo.load_demo(session, _cli_actor())
     typer.echo(
         f"Demo data: created {report.created}, updated {report.updated}, unchanged {report.unchanged} "
         "(invented example data, marked 'eksempel')."
+    )
+    typer.echo(
+        f"Demo pathway templates: created {report.pathways_created}, unchanged {report.pathways_unchanged} "
+        "(published ones are never changed by a reload)."
     )
 
 

@@ -6,8 +6,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from app import __doc__ as summary
-from app.api import docs, errors, openapi
+from app.api import docs, openapi
 from app.api.router import api_router
+from app.http import errors
 from app.http.authenticate_first import AuthenticateFirstMiddleware
 from app.http.body_limit import UPLOAD_FORM_OVERHEAD, BodyLimitMiddleware
 from app.http.csrf import CsrfMiddleware
@@ -19,6 +20,7 @@ from app.web.render import STATIC
 from app.web.routes import auth as web_auth
 from app.web.routes import catalogue as web_catalogue
 from app.web.routes import imports as web_imports
+from app.web.routes import pathways as web_pathways
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -60,6 +62,7 @@ def create_app() -> FastAPI:
     app.include_router(web_auth.router)
     app.include_router(web_catalogue.router)
     app.include_router(web_imports.router)
+    app.include_router(web_pathways.router)
     settings = get_settings()
     # Innermost first: each add_middleware wraps what was added before it.
     app.add_middleware(AuthenticateFirstMiddleware)

@@ -49,12 +49,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.api.responses import page
     from app.db import get_engine
     from app.domain import catalogue
+    from app.domain.catalogue import tables
 
     pairs = run_list_bench.draw_pairs(args.db.resolve(), 200, 7)
     engine = get_engine()
-    s_, o_, g_, c_, f_ = catalogue._S, catalogue._O, catalogue._G, catalogue._C, catalogue._F
+    s_, o_, g_, c_, f_ = (
+        tables.services,
+        tables.organisations,
+        tables.service_groups,
+        tables.service_catchment,
+        tables.service_forms,
+    )
     current_shape = (
-        select(*catalogue._COLUMNS, o_.c.name.label("provider_name"))
+        select(*tables.service_columns, o_.c.name.label("provider_name"))
         .join(o_, o_.c.id == s_.c.provider_id)
         .where(
             and_(
@@ -70,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     wanted = g_.c.patient_group_id.in_(bindparam("groups", expanding=True))
     proposed_shape = (
-        select(*catalogue._COLUMNS, o_.c.name.label("provider_name"))
+        select(*tables.service_columns, o_.c.name.label("provider_name"))
         .select_from(c_)
         .join(s_, s_.c.id == c_.c.service_id)
         .join(o_, o_.c.id == s_.c.provider_id)

@@ -552,14 +552,14 @@ IDLE_FRAMES = ("Condition.wait (threading.py", "wait (threading.py", "EpollSelec
 
 def profile_bucket(stack: str) -> str:
     """Where one sampled stack (frames joined with ';', outermost first) spends its time."""
-    if "_attach_links (" in stack or "_hydrate (" in stack:
+    if "_attach_links (" in stack or "hydrate (" in stack:
         return "link queries: forms, groups, catchment (+ shaping)"
     if "_where (" in stack or "require_municipalities (" in stack or "get_taxonomy (" in stack:
         return "filter checks: taxonomy, municipality"
     if "list_services_raw_sqlite (" in stack or "_page_rows (" in stack:
         # The driver cursor (sqlite3) is C code: py-spy books its time to the calling Python line.
         return "page query on the driver cursor (SQL, fetch, rows)"
-    if "list_services (app/domain/catalogue.py" in stack or "list_services_fast (" in stack:
+    if "list_services (app/domain/catalogue" in stack or "list_services_fast (" in stack:
         # SQLite runs a statement during execute (up to the first row) and fetch (the rest).
         if "do_execute (" in stack:
             return "queries: DB execute"

@@ -16,11 +16,12 @@ from sqlalchemy import create_engine, text
 
 from app.db import is_sqlite, migrations, reset_engines, transaction
 from app.domain import auth, geography, reference, taxonomy
-from app.domain.actor import system_actor
 from app.models.auth import Role, TokenCreate, TokenScope, UserCreate
+from app.settings import get_settings
+from tests.factories import EDITOR_EMAIL, browser_login, find_org_id, make_user
+from tests.factories import SYSTEM as SYSTEM  # the tests' actor, also importable from here
 
 os.environ.setdefault("REHABKART_SECRET_KEY", secrets.token_urlsafe(48))
-SYSTEM = system_actor("tests")
 
 # Tables whose rows the reference loader owns; everything else is test data and is wiped per test.
 REFERENCE_TABLES = {"alembic_version", "region", "municipality", "patient_group"}
@@ -138,3 +139,34 @@ def client(database_url: str, make_token: TokenFactory) -> Iterator[TestClient]:
 @pytest.fixture
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def fonna(database_url: str) -> int:
+    """The id of the reference organisation Helse Fonna HF (organisation number 983974694)."""
+    return find_org_id("Helse Fonna HF")
+
+
+@pytest.fixture
+def editor(anon: TestClient, fonna: int) -> TestClient:
+    """A browser (the `anon` client) logged in as an editor of Helse Fonna, with the email EDITOR_EMAIL."""
+    assert browser_login(anon, make_user(EDITOR_EMAIL, Role.editor, [fonna])).status_code == 303
+    return anon
+
+
+@pytest.fixture
+def small_import_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """Imports larger than 1000 bytes are refused while the test runs."""
+    monkeypatch.setenv("REHABKART_IMPORT_MAX_BYTES", "1000")
+    get_settings.cache_clear()
+    yield 1000
+    monkeypatch.delenv("REHABKART_IMPORT_MAX_BYTES")
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def owner_org(database_url: str) -> int:
+    """A private institution of its own (not reference data) that owns what a test makes."""
+    from tests.factories import make_organisation
+
+    return int(make_organisation(name="Forløpseier AS")["id"])

@@ -39,10 +39,12 @@ def _count(url: str, sql: str) -> int:
 def test_setup_loads_reference_and_demo_data_once(fresh_sqlite: str) -> None:
     result = runner.invoke(app, ["setup"])
     assert result.exit_code == 0, result.output
-    assert "Demo data: created 22" in result.output
+    assert "Demo data: created 31" in result.output
+    assert "Demo pathway templates: created 6" in result.output  # 5 published, 1 draft
     assert _count(fresh_sqlite, "SELECT count(*) FROM municipality") == 357
     demo = "SELECT count(*) FROM rehab_service WHERE source = 'demo' AND name LIKE '%(eksempel)'"
-    assert _count(fresh_sqlite, demo) == 22
+    assert _count(fresh_sqlite, demo) == 31
+    assert _count(fresh_sqlite, "SELECT count(*) FROM pathway_template WHERE status = 'published'") == 5
     # A second set-up is no longer a new database: no demo data is added or touched.
     again = runner.invoke(app, ["setup"])
     assert again.exit_code == 0, again.output

@@ -5,6 +5,7 @@ PostgreSQL: a transaction-level advisory lock taken by app.db.transaction), so e
 out in commit order and the change feed can page by id without ever skipping a late commit.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.db.bulk import insert_many
 from app.domain.actor import Actor
 from app.domain.errors import Forbidden
 from app.kit.cursors import decode_cursor, encode_cursor
@@ -20,7 +22,11 @@ from app.models.base import shaped
 from app.models.types import utcnow
 
 # Entities an integrator can follow in the change feed, and where to fetch them.
-FEED_URLS = {"rehab_service": "/api/v1/rehab-services/{}", "organisation": "/api/v1/organisations/{}"}
+FEED_URLS = {
+    "rehab_service": "/api/v1/rehab-services/{}",
+    "organisation": "/api/v1/organisations/{}",
+    "pathway_template": "/api/v1/pathway-templates/{}",
+}
 # Bookkeeping fields that change with every write and say nothing about what changed.
 _IGNORED = {"version", "updated_at", "created_at"}
 # Never written to the trail, whatever the caller passes.
@@ -80,23 +86,59 @@ def record(
     batch_id: int | None = None,
 ) -> None:
     """Add an audit event for a write to the current transaction."""
-    session.add(
-        AuditEvent(
-            at=utcnow(),
-            actor_kind=actor.kind,
-            actor_user_id=actor.user_id,
-            actor_token_id=actor.token_id,
-            actor_label=actor.label[:300],
-            action=action,
-            entity_type=entity_type,
-            entity_id=str(entity_id),
-            entity_version=version,
-            changes=diff(before, after),
-            request_id=actor.request_id,
-            batch_id=batch_id,
-        )
-    )
+    values = event_values(actor, action, entity_type, entity_id, version, diff(before, after), batch_id)
+    session.add(AuditEvent(**values))
     session.flush()
+
+
+EVENT_COLUMNS = (
+    "at",
+    "actor_kind",
+    "actor_user_id",
+    "actor_token_id",
+    "actor_label",
+    "action",
+    "entity_type",
+    "entity_id",
+    "entity_version",
+    "changes",
+    "request_id",
+    "batch_id",
+)
+
+
+def event_values(
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: int | str,
+    version: int | None,
+    changes: dict[str, Any],
+    batch_id: int | None = None,
+    *,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of an audit event (EVENT_COLUMNS), for `record` and for bulk writers' `record_many`."""
+    return {
+        "at": at or utcnow(),
+        "actor_kind": actor.kind,
+        "actor_user_id": actor.user_id,
+        "actor_token_id": actor.token_id,
+        "actor_label": actor.label[:300],
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "entity_version": version,
+        "changes": changes,
+        "request_id": actor.request_id,
+        "batch_id": batch_id,
+    }
+
+
+def record_many(session: Session, events: Sequence[dict[str, Any]]) -> None:
+    """Add many audit events (`event_values`) to the current transaction with one executemany."""
+    table = AuditEvent.__table__  # type: ignore[attr-defined]
+    insert_many(session, table, EVENT_COLUMNS, [tuple(e[c] for c in EVENT_COLUMNS) for e in events])
 
 
 def list_events(

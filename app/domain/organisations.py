@@ -1,18 +1,21 @@
-"""Organisations and their catchments (opptaksområder)."""
+"""Organisations and their catchments (opptaksområder).
 
-from collections.abc import Iterable
+What an organisation serves by default, which its services inherit, is the catalogue's
+(`catalogue.default_catchment`): a change to an organisation refreshes its services there.
+"""
+
 from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from app.domain import audit, geography
+from app.domain import audit, catalogue, geography
 from app.domain.actor import Actor, require_admin, require_org_write
 from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.domain.versioning import check_version, guarded_update, require_if_match
 from app.kit.cursors import decode_cursor, encode_cursor
 from app.kit.text import fold, like_pattern
-from app.models import Catchment, Municipality, Organisation, Region
+from app.models import Catchment, Organisation, Region
 from app.models.base import shaped
 from app.models.organisation import OrganisationCreate, OrganisationKind, OrganisationRead, OrganisationUpdate
 
@@ -22,44 +25,6 @@ def get_organisation(session: Session, organisation_id: int) -> Organisation:
     if org is None:
         raise NotFound(f"No organisation with id {organisation_id}")
     return org
-
-
-def default_catchment(session: Session, org: Organisation) -> list[str]:
-    """The municipalities an organisation serves: what its services inherit."""
-    own = session.exec(
-        select(Catchment.municipality_number).where(Catchment.organisation_id == org.id).distinct()
-    ).all()
-    return _served(session, org, own, None)
-
-
-def default_catchments(session: Session) -> dict[int, tuple[str, list[str]]]:
-    """(name, default catchment) of every organisation in three queries, for bulk writes."""
-    own: dict[int | None, set[str]] = {}
-    for org_id, number in session.exec(select(Catchment.organisation_id, Catchment.municipality_number)).all():
-        own.setdefault(org_id, set()).add(number)
-    by_region: dict[int | None, list[str]] = {}
-    for number, region_id in session.exec(select(Municipality.number, Municipality.region_id)).all():
-        by_region.setdefault(region_id, []).append(number)
-    return {
-        org.id: (org.name, _served(session, org, own.get(org.id, ()), by_region))
-        for org in session.exec(select(Organisation)).all()
-        if org.id is not None
-    }
-
-
-def _served(
-    session: Session, org: Organisation, own: Iterable[str], by_region: dict[int | None, list[str]] | None
-) -> list[str]:
-    if own:
-        return sorted(own)
-    if org.kind in (OrganisationKind.municipality, OrganisationKind.district) and org.municipality_number:
-        return [org.municipality_number]
-    if org.kind in (OrganisationKind.regional_authority, OrganisationKind.private_institution) and org.region_id:
-        # A regional authority, or a private institution contracted by one, serves the whole region.
-        if by_region is not None:
-            return sorted(by_region.get(org.region_id, []))
-        return sorted(session.exec(select(Municipality.number).where(Municipality.region_id == org.region_id)).all())
-    return []
 
 
 def _read(session: Session, orgs: list[Organisation]) -> list[dict[str, Any]]:
@@ -163,8 +128,6 @@ def create_organisation(session: Session, actor: Actor, data: OrganisationCreate
 def update_organisation(
     session: Session, actor: Actor, organisation_id: int, data: OrganisationUpdate, if_match: str | None
 ) -> dict[str, Any]:
-    from app.domain import catalogue  # the catalogue depends on organisations, not the other way
-
     org = get_organisation(session, organisation_id)
     require_org_write(actor, organisation_id)
     require_if_match(if_match, "organisation")
@@ -177,7 +140,7 @@ def update_organisation(
     check_version(org.version, if_match, required=True, what="organisation")  # stale: only for a valid body
     column_changes = {k: v for k, v in values.items() if getattr(org, k) != v}
     catchment = changes.get("catchment")
-    current_catchment = default_catchment(session, org) if "catchment" in changes else None
+    current_catchment = catalogue.default_catchment(session, org) if "catchment" in changes else None
     catchment_changed = "catchment" in changes and sorted(catchment or []) != sorted(
         session.exec(select(Catchment.municipality_number).where(Catchment.organisation_id == org.id)).all()
     )
@@ -191,7 +154,7 @@ def update_organisation(
     session.expire(org)
     if catchment_changed:
         _set_catchment(session, organisation_id, catchment or [])
-        if current_catchment != default_catchment(session, org):
+        if current_catchment != catalogue.default_catchment(session, org):
             catalogue.refresh_inherited_catchments(session, actor, [organisation_id])
     after = read_organisation(session, organisation_id)
     if after["name"] != before["name"]:

@@ -7,10 +7,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.deps import require_writer, resolve_actor
-from app.api.errors import domain_problem
 from app.db import get_engine
 from app.domain.errors import Unauthenticated
+from app.http.deps import require_writer, resolve_actor
+from app.http.errors import domain_problem
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

@@ -6,6 +6,7 @@ from app.models.base import Tracked
 from app.models.geography import Municipality, Region
 from app.models.imports import ImportBatch, MunicipalProfile, PendingImport
 from app.models.organisation import Catchment, Organisation
+from app.models.pathway import PathwayTemplate, PathwayTemplatePatientGroup
 from app.models.patient_group import PatientGroup
 from app.models.rehab_service import (
     RehabService,
@@ -23,6 +24,8 @@ __all__ = [
     "MunicipalProfile",
     "Municipality",
     "Organisation",
+    "PathwayTemplate",
+    "PathwayTemplatePatientGroup",
     "PatientGroup",
     "PendingImport",
     "Region",

@@ -88,6 +88,70 @@ PROFILE_FIELDS = {
     "rehab_places": _("Rehabiliteringsplasser"),
 }
 
+# Pathway templates (pasientforløp): the lanes of the drawing, statuses, roles, hand-overs and checklists.
+LANES = {"municipal": _("Kommune"), "specialist": _("Spesialisthelsetjenesten")}
+PATHWAY_STATUSES = {"draft": _("Utkast"), "published": _("Publisert"), "retired": _("Trukket tilbake")}
+RESPONSIBLE_ROLES = {
+    "coordinating_unit": _("Koordinerende enhet"),
+    "coordinator": _("Koordinator"),
+    "cancer_coordinator": _("Kreftkoordinator"),
+    "gp": _("Fastlege"),
+    "hospital_team": _("Team i sykehuset"),
+    "home_care_service": _("Hjemmetjenesten"),
+    "rehabilitation_team": _("Rehabiliteringsteam"),
+    "patient_and_next_of_kin": _("Pasient og pårørende"),
+    "other": _("Annen"),
+}
+HANDOVER_ITEMS = {
+    "discharge_summary": _("Epikrise"),
+    "medication_list": _("Legemiddelliste"),
+    "individual_plan": _("Individuell plan"),
+    "rehabilitation_report": _("Rehabiliteringsrapport"),
+    "plo_message": _("PLO-melding"),
+    "referral": _("Henvisning"),
+    "nursing_report": _("Sykepleierapport"),
+    "other": _("Annet"),
+}
+CHECKLIST = {
+    "what_matters_asked": _("«Hva er viktig for deg?» er spurt"),
+    "individual_plan_offered": _("Individuell plan er tilbudt"),
+    "coordinator_assigned": _("Koordinator er oppnevnt"),
+    "next_of_kin_involved": _("Pårørende er involvert"),
+}
+PATHWAY_FIELDS = {
+    "series": _("Serie"),
+    "title": _("Tittel"),
+    "description": _("Beskrivelse"),
+    "owner_id": _("Eier"),
+    "patient_groups": _("Pasientgrupper"),
+    "source": _("Kilde"),
+    "source_title": _("Kildens tittel"),
+    "source_url": _("Kildens nettadresse"),
+    "source_date": _("Kildens dato"),
+    "steps": _("Steg"),
+    "status": _("Status"),
+}
+STEP_FIELDS = {
+    "key": _("Nøkkel"),
+    "title": _("Tittel"),
+    "description": _("Beskrivelse"),
+    "levels": _("Spor"),
+    "forms": _("Form"),
+    "responsible_role": _("Ansvarlig"),
+    "general_services_count": _("Generelle tilbud teller"),
+    "start_day": _("Startdag"),
+    "duration_days": _("Varighet (dager)"),
+    "handover": _("Overlevering"),
+    "handover_to_level": _("Overleveres til"),
+    "handover_items": _("Følger med"),
+    "handover_note": _("Merknad til overleveringen"),
+    "checklist": _("Sjekkliste"),
+    "checklist_codes": _("Sjekkliste"),
+    "checklist_text": _("Andre punkter i sjekklisten"),
+    "position": _("Plass"),
+}
+STEP_CHANGES = {"added": _("Lagt til"), "removed": _("Fjernet"), "moved": _("Flyttet"), "changed": _("Endret")}
+
 ALL = {
     "kinds": KINDS,
     "levels": LEVELS,
@@ -100,4 +164,12 @@ ALL = {
     "fields": FIELDS,
     "import_kinds": IMPORT_KINDS,
     "profile_fields": PROFILE_FIELDS,
+    "lanes": LANES,
+    "pathway_statuses": PATHWAY_STATUSES,
+    "responsible_roles": RESPONSIBLE_ROLES,
+    "handover_items": HANDOVER_ITEMS,
+    "checklist": CHECKLIST,
+    "pathway_fields": PATHWAY_FIELDS,
+    "step_fields": STEP_FIELDS,
+    "step_changes": STEP_CHANGES,
 }

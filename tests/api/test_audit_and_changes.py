@@ -13,13 +13,12 @@ from app.cli import app as cli
 from app.models.auth import Role, TokenScope
 from app.settings import get_settings
 from tests.conftest import TokenFactory
-from tests.factories import create_service, org_id
+from tests.factories import create_service, make_service
 
 API = "/api/v1/rehab-services"
 
 
-def test_every_write_leaves_an_audit_event_with_before_and_after(client: TestClient) -> None:
-    fonna = org_id(client, "Helse Fonna HF")
+def test_every_write_leaves_an_audit_event_with_before_and_after(client: TestClient, fonna: int) -> None:
     service = create_service(client, fonna, waiting_time_days=10)
     url = f"{API}/{service['id']}"
     client.patch(url, json={"waiting_time_days": 20}, headers={"If-Match": '"1"', "X-Request-ID": "req-123"})
@@ -111,13 +110,15 @@ def follow_feed(client: TestClient, cursor: str | None, limit: int = 7) -> tuple
     return body["items"], body["next_cursor"]
 
 
-def test_change_feed_lists_creates_updates_and_deletes_in_order(client: TestClient, anon: TestClient) -> None:
+def test_change_feed_lists_creates_updates_and_deletes_in_order(
+    client: TestClient, anon: TestClient, fonna: int
+) -> None:
     _, cursor = follow_feed(client, None, limit=1000)
     while True:  # skip what happened before this test
         items, cursor = follow_feed(client, cursor, limit=1000)
         if not items:
             break
-    service = create_service(client, org_id(client, "Helse Fonna HF"))
+    service = make_service(fonna)
     client.patch(f"{API}/{service['id']}", json={"name": "Nytt"}, headers={"If-Match": '"1"'})
     client.delete(f"{API}/{service['id']}", headers={"If-Match": '"2"'})
     items, cursor = follow_feed(client, cursor)
@@ -127,9 +128,8 @@ def test_change_feed_lists_creates_updates_and_deletes_in_order(client: TestClie
     assert anon.get("/api/v1/changes").status_code == 401
 
 
-def test_a_client_following_the_feed_sees_every_change_exactly_once(client: TestClient) -> None:
+def test_a_client_following_the_feed_sees_every_change_exactly_once(client: TestClient, fonna: int) -> None:
     """Writers keep committing while the reader pages; every write must show up once."""
-    fonna = org_id(client, "Helse Fonna HF")
     _, start = follow_feed(client, None, limit=1000)
     while True:
         items, nxt = follow_feed(client, start, limit=1000)

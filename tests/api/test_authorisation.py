@@ -18,7 +18,7 @@ from app.main import create_app
 from app.models.auth import ApiToken, Role, TokenCreate, TokenScope, UserCreate
 from app.models.types import utcnow
 from tests.conftest import SYSTEM, TokenFactory
-from tests.factories import create_organisation, create_service, fingerprint, service_body
+from tests.factories import fingerprint, make_organisation, make_pathways, make_service, pathway_body, service_body
 
 PRINCIPALS = (
     "anonymous",
@@ -70,6 +70,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/users"): row(201, 403),
     ("PATCH", "/api/v1/users/{user_id}"): row(200, 403),
     ("POST", "/api/v1/imports"): row(201, 201),
+    ("POST", "/api/v1/pathway-templates"): row(201, 201),
+    ("PATCH", "/api/v1/pathway-templates/{template_id}"): row(200, 200),
+    ("DELETE", "/api/v1/pathway-templates/{template_id}"): row(204, 204),
+    ("POST", "/api/v1/pathway-templates/{template_id}/publish"): row(200, 200),
+    ("POST", "/api/v1/pathway-templates/{template_id}/new-version"): row(201, 201),
+    ("POST", "/api/v1/pathway-templates/{template_id}/retire"): row(200, 200),
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -93,13 +99,15 @@ class World:
     service_id: int
     viewer_user: int
     viewer_spare_token: int
+    draft_pathway: int
+    published_pathway: int
 
 
 @pytest.fixture
-def world(client: TestClient, make_token: TokenFactory) -> World:
-    owner = create_organisation(client, name="Eier AS")
-    other = create_organisation(client, name="Annen AS")
-    service = create_service(client, owner["id"])
+def world(make_token: TokenFactory) -> World:
+    owner = make_organisation(name="Eier AS")
+    other = make_organisation(name="Annen AS")
+    service = make_service(owner["id"])
 
     def bearer(token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
@@ -119,7 +127,10 @@ def world(client: TestClient, make_token: TokenFactory) -> World:
             .where(ApiToken.__table__.c.token_hash == hashlib.sha256(expired.encode()).hexdigest())  # type: ignore[attr-defined]
             .values(expires_at=utcnow() - timedelta(minutes=1))
         )
+    draft, published = make_pathways(owner["id"])
     return World(
+        draft_pathway=draft,
+        published_pathway=published,
         headers={
             "anonymous": {},
             "viewer": bearer(viewer_token["token"]),
@@ -171,6 +182,32 @@ def request_for(route: tuple[str, str], w: World) -> tuple[str, dict[str, Any] |
         ("POST", "/api/v1/users"): (path, {"email": "ny@test.example", "name": "Ny", "role": "viewer"}, {}),
         ("PATCH", "/api/v1/users/{user_id}"): (f"/api/v1/users/{w.viewer_user}", {"role": "admin"}, if_match),
         ("POST", "/api/v1/imports"): (path, None, {}),
+        ("POST", "/api/v1/pathway-templates"): (path, pathway_body(w.owner_org, "ny-serie"), {}),
+        ("PATCH", "/api/v1/pathway-templates/{template_id}"): (
+            f"/api/v1/pathway-templates/{w.draft_pathway}",
+            {"title": "Nytt navn"},
+            if_match,
+        ),
+        ("DELETE", "/api/v1/pathway-templates/{template_id}"): (
+            f"/api/v1/pathway-templates/{w.draft_pathway}",
+            None,
+            if_match,
+        ),
+        ("POST", "/api/v1/pathway-templates/{template_id}/publish"): (
+            f"/api/v1/pathway-templates/{w.draft_pathway}/publish",
+            None,
+            if_match,
+        ),
+        ("POST", "/api/v1/pathway-templates/{template_id}/new-version"): (
+            f"/api/v1/pathway-templates/{w.published_pathway}/new-version",
+            None,
+            {"If-Match": '"2"'},
+        ),
+        ("POST", "/api/v1/pathway-templates/{template_id}/retire"): (
+            f"/api/v1/pathway-templates/{w.published_pathway}/retire",
+            None,
+            {"If-Match": '"2"'},
+        ),
     }
     return table[route]
 

@@ -4,13 +4,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 
-from tests.factories import create_service, org_id, service_body
+from tests.factories import make_service, service_body
 
 API = "/api/v1/rehab-services"
 
 
-def test_concurrent_patches_with_the_same_version_have_one_winner(client: TestClient) -> None:
-    service = create_service(client, org_id(client, "Helse Fonna HF"))
+def test_concurrent_patches_with_the_same_version_have_one_winner(client: TestClient, fonna: int) -> None:
+    service = make_service(fonna)
     url = f"{API}/{service['id']}"
 
     def patch(days: int) -> int:
@@ -24,8 +24,7 @@ def test_concurrent_patches_with_the_same_version_have_one_winner(client: TestCl
     assert final["waiting_time_days"] in range(1, 9)
 
 
-def test_concurrent_upserts_of_one_external_id_make_one_row(client: TestClient) -> None:
-    fonna = org_id(client, "Helse Fonna HF")
+def test_concurrent_upserts_of_one_external_id_make_one_row(client: TestClient, fonna: int) -> None:
     url = f"{API}/by-external-id/{fonna}/samtidig"
     body = {k: v for k, v in service_body(fonna).items() if k != "provider_id"}
 

@@ -1,9 +1,7 @@
 """Request bodies are capped while they stream; a long write never makes a read wait or answer 500."""
 
 import json
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +16,7 @@ from app.domain import last_use
 from app.main import create_app
 from app.models.types import utcnow
 from tests.conftest import TokenFactory
-from tests.factories import org_id, service_body
+from tests.factories import service_body, write_lock_held
 
 LIMIT = 1_000_000  # REHABKART_MAX_BODY_BYTES' default
 
@@ -97,8 +95,7 @@ def test_anonymous_writes_are_refused_before_the_body_is_read(database_url: str)
         assert response_headers["www-authenticate"].startswith("Bearer")
 
 
-def test_bodies_under_the_limit_still_work(client: TestClient) -> None:
-    fonna = org_id(client, "Helse Fonna HF")
+def test_bodies_under_the_limit_still_work(client: TestClient, fonna: int) -> None:
     response = client.post("/api/v1/rehab-services", json=service_body(fonna, description="x" * 4_000))
     assert response.status_code == 201
 
@@ -110,27 +107,6 @@ def short_lock_timeout(database_url: str, monkeypatch: pytest.MonkeyPatch) -> It
     yield
     monkeypatch.delenv("REHABKART_DB_LOCK_TIMEOUT_SECONDS")
     reset_engines()
-
-
-@contextmanager
-def write_lock_held() -> Iterator[threading.Event]:
-    """Another writer (a long import, say) holds the database's write lock until the block ends."""
-    taken, release = threading.Event(), threading.Event()
-
-    def writer() -> None:
-        with transaction() as session:
-            session.execute(text("UPDATE region SET name = name WHERE id = -1"))  # takes the write lock
-            taken.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    assert taken.wait(10)
-    try:
-        yield release
-    finally:
-        release.set()
-        thread.join()
 
 
 def _age_token_use(token: str) -> None:

@@ -2,7 +2,7 @@
 
 from fastapi.testclient import TestClient
 
-from tests.factories import create_organisation, org_id
+from tests.factories import create_organisation
 
 VALID_ORGNR = "974116804"  # passes the modulus-11 check
 
@@ -63,8 +63,7 @@ def test_patch_needs_current_version(client: TestClient) -> None:
     assert again.json()["version"] == 2
 
 
-def test_reference_data_is_read_only(client: TestClient) -> None:
-    fonna = org_id(client, "Helse Fonna HF")
+def test_reference_data_is_read_only(client: TestClient, fonna: int) -> None:
     response = client.patch(f"/api/v1/organisations/{fonna}", json={"name": "X"}, headers={"If-Match": '"1"'})
     assert response.status_code == 409
     assert "reference load" in response.json()["detail"]

@@ -11,11 +11,6 @@ API = "/api/v1/rehab-services"
 
 
 @pytest.fixture
-def fonna(client: TestClient) -> int:
-    return org_id(client, "Helse Fonna HF")
-
-
-@pytest.fixture
 def stord(client: TestClient) -> int:
     return org_id(client, "Stord", kind="municipality")
 

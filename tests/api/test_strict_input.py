@@ -7,14 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from tests.factories import create_organisation, create_service, org_id, service_body
+from tests.factories import create_service, make_organisation, make_service, service_body
 
 API = "/api/v1/rehab-services"
-
-
-@pytest.fixture
-def fonna(client: TestClient) -> int:
-    return org_id(client, "Helse Fonna HF")
 
 
 def fields_in_error(response: Any) -> list[str]:
@@ -77,7 +72,7 @@ def test_whitespace_is_still_trimmed(client: TestClient, fonna: int) -> None:
 
 
 def test_a_bad_patch_is_422_even_with_a_stale_if_match(client: TestClient, fonna: int) -> None:
-    service = create_service(client, fonna, valid_from="2026-01-01")
+    service = make_service(fonna, valid_from="2026-01-01")
     url, stale = f"{API}/{service['id']}", {"If-Match": '"9"'}
     assert fields_in_error(client.patch(url, json={"patient_groups": ["no_such_group"]}, headers=stale)) == [
         "patient_groups.0"
@@ -102,7 +97,7 @@ def test_a_bad_upsert_is_422_even_with_a_stale_if_match(client: TestClient, fonn
 
 
 def test_a_bad_organisation_patch_is_422_even_with_a_stale_if_match(client: TestClient) -> None:
-    org = create_organisation(client)
+    org = make_organisation()
     url, stale = f"/api/v1/organisations/{org['id']}", {"If-Match": '"9"'}
     assert fields_in_error(client.patch(url, json={"catchment": ["9999"]}, headers=stale)) == ["catchment.0"]
     assert client.patch(url, json={"name": None}, headers=stale).status_code == 422

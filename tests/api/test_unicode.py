@@ -7,16 +7,11 @@ from fastapi.testclient import TestClient
 
 from app.domain.imports.columns import text
 from app.kit.text import fold, like_pattern
-from tests.factories import create_organisation, create_service, org_id
+from tests.factories import create_organisation, create_service, make_service
 
 API = "/api/v1/rehab-services"
 COMPOSED = "\u00c5lesund"  # 'Å' as one code point
 DECOMPOSED = "A\u030alesund"  # 'A' + combining ring above
-
-
-@pytest.fixture
-def fonna(client: TestClient) -> int:
-    return org_id(client, "Helse Fonna HF")
 
 
 def found(client: TestClient, q: str) -> list[int]:
@@ -51,7 +46,7 @@ def test_a_service_is_found_however_name_and_query_are_encoded(
 
 
 def test_a_patched_name_is_stored_in_nfc_and_found(client: TestClient, fonna: int) -> None:
-    service = create_service(client, fonna)
+    service = make_service(fonna)
     response = client.patch(
         f"{API}/{service['id']}", json={"name": f"Kurs i {DECOMPOSED}"}, headers={"If-Match": '"1"'}
     )

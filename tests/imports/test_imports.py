@@ -14,9 +14,8 @@ from app.cli import app as cli
 from app.db import transaction
 from app.domain.imports import runner
 from app.models.imports import ImportKind
-from app.settings import get_settings
 from tests.conftest import SYSTEM
-from tests.factories import fingerprint, org_id
+from tests.factories import fingerprint, make_service, org_id
 from tests.imports.corpus import CORPUS, ROW_PROBLEMS, UNUSABLE_FILES
 
 API = "/api/v1/imports"
@@ -31,7 +30,7 @@ def errors(response: Any) -> list[tuple[int, str | None, str]]:
     return [(e["row"], e["column"], e["message"]) for e in response.json()["row_errors"]]
 
 
-def test_dry_run_reports_and_writes_nothing_then_apply_then_reapply(client: TestClient) -> None:
+def test_dry_run_reports_and_writes_nothing_then_apply_then_reapply(client: TestClient, fonna: int) -> None:
     before = fingerprint()
     dry = upload(client, "good_utf8.csv", dry_run=True)
     assert dry.status_code == 200, dry.text
@@ -54,7 +53,6 @@ def test_dry_run_reports_and_writes_nothing_then_apply_then_reapply(client: Test
     assert applied.status_code == 201
     assert applied.json()["created"] == 2
     batch_id = applied.json()["batch_id"]
-    fonna = org_id(client, "Helse Fonna HF")
     services = client.get("/api/v1/rehab-services", params={"provider": fonna}).json()["items"]
     assert {s["external_id"] for s in services} == {"K1", "K2"}
     assert {s["source"] for s in services} == {"import"}
@@ -114,11 +112,10 @@ def test_broken_workbooks_are_refused_whole(client: TestClient, what: str) -> No
     assert fingerprint() == before
 
 
-def test_encodings_and_delimiters_are_detected(client: TestClient) -> None:
+def test_encodings_and_delimiters_are_detected(client: TestClient, fonna: int) -> None:
     assert upload(client, "good_bom_comma.csv").status_code == 201
     response = upload(client, "windows1252.csv")
     assert response.status_code == 201, response.text
-    fonna = org_id(client, "Helse Fonna HF")
     names = {s["name"] for s in client.get("/api/v1/rehab-services", params={"provider": fonna}).json()["items"]}
     assert "Rehabilitering på Ålesund – øvelser" in names
 
@@ -139,35 +136,24 @@ def test_a_script_tag_is_kept_as_text(client: TestClient, anon: TestClient) -> N
     assert "<script>alert" not in anon.get(f"/rehab-services/{service['id']}").text
 
 
-def test_files_over_the_limit_get_413(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REHABKART_IMPORT_MAX_BYTES", "1000")
-    get_settings.cache_clear()
-    try:
-        response = client.post(API, files={"file": ("big.csv", b"a;b\n" + b"x;y\n" * 400)})
-        assert response.status_code == 413
-        assert response.headers["content-type"] == "application/problem+json"
-    finally:
-        monkeypatch.delenv("REHABKART_IMPORT_MAX_BYTES")
-        get_settings.cache_clear()
+def test_files_over_the_limit_get_413(client: TestClient, small_import_limit: int) -> None:
+    data = b"a;b\n" + b"x;y\n" * 400
+    assert len(data) > small_import_limit
+    response = client.post(API, files={"file": ("big.csv", data)})
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_a_chunked_upload_is_stopped_at_the_limit(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REHABKART_IMPORT_MAX_BYTES", "1000")
-    get_settings.cache_clear()
-
+def test_a_chunked_upload_is_stopped_at_the_limit(client: TestClient, small_import_limit: int) -> None:
     def body() -> Iterator[bytes]:  # no Content-Length: the size shows only while it streams
         yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n'
         for _ in range(10_000):
             yield b"x;y\n" * 256
         yield b"\r\n--b--\r\n"
 
-    try:
-        response = client.post(API, content=body(), headers={"Content-Type": "multipart/form-data; boundary=b"})
-        assert response.status_code == 413
-        assert response.json()["type"] == "/problems/file-too-large"
-    finally:
-        monkeypatch.delenv("REHABKART_IMPORT_MAX_BYTES")
-        get_settings.cache_clear()
+    response = client.post(API, content=body(), headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert response.status_code == 413
+    assert response.json()["type"] == "/problems/file-too-large"
 
 
 def test_municipal_survey_stores_profiles(client: TestClient) -> None:
@@ -217,57 +203,6 @@ def test_an_import_killed_midway_leaves_nothing(database_url: str) -> None:
     assert seen[0] == 10_001  # the progress total is known from the start (lines, header included)
 
 
-def _service_docs(client: TestClient, provider: int) -> list[dict[str, Any]]:
-    return sorted(
-        client.get("/api/v1/rehab-services", params={"provider": provider, "limit": 500}).json()["items"],
-        key=lambda s: s["external_id"],
-    )
-
-
-def test_bulk_written_documents_equal_documents_built_from_the_tables(client: TestClient) -> None:
-    fonna = org_id(client, "Helse Fonna HF")
-    header = "Tilbyder orgnr;Ekstern ID;Navn;Beskrivelse;Nivå;Form;Pasientgrupper;Opptaksområde;Ventetid dato;Status"
-    rows = [
-        "983974694;B1;Slag dag;Etter hjerneslag;spesialist;dag, poliklinisk;stroke;;01.02.2026;aktiv",
-        "983974694;B2;Kreft;;spesialist;døgn;cancer, stroke;4611, 1106;;",
-    ]
-    assert client.post(API, files={"file": ("a.csv", "\n".join([header, *rows]).encode())}).status_code == 201
-    imported = _service_docs(client, fonna)
-    with transaction() as session:
-        from app.domain import catalogue
-
-        catalogue.refresh_docs(session, provider_id=fonna)
-    assert _service_docs(client, fonna) == imported
-    assert imported[0]["forms"] == ["day", "outpatient"]
-    assert imported[0]["catchment_inherited"] is True
-    assert len(imported[0]["catchment"]) > 5
-    assert imported[1]["catchment"] == ["1106", "4611"]
-    assert imported[1]["patient_groups"] == ["cancer", "stroke"]
-
-    # An update through the bulk path: new version, links replaced, audit before/after, batch id on the row.
-    rows[1] = "983974694;B2;Kreft;;spesialist;dag;cancer;1106;;"
-    response = client.post(API, files={"file": ("b.csv", "\n".join([header, *rows]).encode())})
-    assert (response.json()["updated"], response.json()["unchanged"]) == (1, 1)
-    changed = _service_docs(client, fonna)[1]
-    assert (changed["version"], changed["forms"], changed["catchment"]) == (2, ["day"], ["1106"])
-    assert changed["source_batch_id"] == response.json()["batch_id"]
-    assert changed["created_at"] == imported[1]["created_at"]
-    events = client.get("/api/v1/audit-events", params={"entity_id": str(changed["id"])}).json()["items"]
-    assert [e["action"] for e in events] == ["update", "create"]
-    assert events[0]["batch_id"] == response.json()["batch_id"]
-    assert events[0]["changes"]["forms"] == [["inpatient"], ["day"]]
-    assert events[0]["changes"]["catchment"] == [["1106", "4611"], ["1106"]]
-    feed = client.get("/api/v1/changes").json()["items"]
-    assert (feed[-1]["entity_id"], feed[-1]["version"]) == (str(changed["id"]), 2)
-
-    # A deleted service comes back with the next import of its row.
-    etag = client.get(f"/api/v1/rehab-services/{changed['id']}").headers["etag"]
-    assert client.delete(f"/api/v1/rehab-services/{changed['id']}", headers={"If-Match": etag}).status_code == 204
-    again = client.post(API, files={"file": ("b.csv", "\n".join([header, *rows]).encode())}).json()
-    assert (again["created"], again["unchanged"]) == (1, 1)
-    assert client.get(f"/api/v1/rehab-services/{changed['id']}").json()["version"] == 4
-
-
 def test_a_row_seen_before_is_unchanged_until_the_service_is_edited(client: TestClient) -> None:
     data = "Tilbyder orgnr;Ekstern ID;Navn;Nivå;Form\n983974694;D1;Dagtilbud;spesialist;dag\n".encode()
     assert client.post(API, files={"file": ("d.csv", data)}).json()["created"] == 1
@@ -304,12 +239,8 @@ def test_cli_import_exit_codes(database_url: str) -> None:
     assert "PNG image" in unreadable.output
 
 
-def test_csv_export_opens_in_excel_and_neutralises_formulas(client: TestClient) -> None:
-    fonna = org_id(client, "Helse Fonna HF")
-    client.post(
-        "/api/v1/rehab-services",
-        json={"provider_id": fonna, "name": '=HYPERLINK("http://evil")', "level": "specialist", "forms": ["day"]},
-    )
+def test_csv_export_opens_in_excel_and_neutralises_formulas(client: TestClient, fonna: int) -> None:
+    make_service(fonna, name='=HYPERLINK("http://evil")', forms=["day"])
     export = client.get("/api/v1/rehab-services", params={"provider": fonna}, headers={"Accept": "text/csv"})
     assert export.status_code == 200
     assert export.headers["content-type"].startswith("text/csv")

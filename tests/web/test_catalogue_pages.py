@@ -4,33 +4,10 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 from fastapi.testclient import TestClient
 
-from app.db import transaction
-from app.domain import auth
-from app.models.auth import Role, UserCreate
-from tests.conftest import SYSTEM
-from tests.factories import PASSWORD, browser_login, create_service, form_token, org_id
-
-
-@pytest.fixture
-def fonna(client: TestClient) -> int:
-    return org_id(client, "Helse Fonna HF")
-
-
-def make_user(email: str, role: Role, orgs: list[int]) -> str:
-    with transaction() as session:
-        auth.create_user(
-            session, SYSTEM, UserCreate(email=email, name=email, role=role, organisation_ids=orgs, password=PASSWORD)
-        )
-    return email
-
-
-@pytest.fixture
-def editor(anon: TestClient, fonna: int) -> TestClient:
-    browser_login(anon, make_user("redaktor@test.example", Role.editor, [fonna]))
-    return anon
+from app.models.auth import Role
+from tests.factories import browser_login, find_org_id, form_token, make_service, make_user
 
 
 def new_form(fonna: int, **overrides: str | list[str]) -> dict[str, str | list[str]]:
@@ -50,8 +27,8 @@ def new_form(fonna: int, **overrides: str | list[str]) -> dict[str, str | list[s
     return data
 
 
-def test_list_is_a_full_page_or_a_fragment(client: TestClient, anon: TestClient, fonna: int) -> None:
-    create_service(client, fonna, name="Synlig tilbud")
+def test_list_is_a_full_page_or_a_fragment(anon: TestClient, fonna: int) -> None:
+    make_service(fonna, name="Synlig tilbud")
     full = anon.get("/rehab-services")
     assert full.status_code == 200
     assert "<html" in full.text
@@ -64,10 +41,10 @@ def test_list_is_a_full_page_or_a_fragment(client: TestClient, anon: TestClient,
     assert "HX-Request" in fragment.headers["vary"]
 
 
-def test_list_filters_by_query_parameters(client: TestClient, anon: TestClient, fonna: int) -> None:
-    create_service(client, fonna, name="KOLS i Fonna", patient_groups=["copd"])
-    create_service(client, fonna, name="Kreft i Fonna", patient_groups=["cancer"])
-    create_service(client, org_id(client, "Helse Bergen HF"), name="KOLS i Bergen", patient_groups=["copd"])
+def test_list_filters_by_query_parameters(anon: TestClient, fonna: int) -> None:
+    make_service(fonna, name="KOLS i Fonna", patient_groups=["copd"])
+    make_service(fonna, name="Kreft i Fonna", patient_groups=["cancer"])
+    make_service(find_org_id("Helse Bergen HF"), name="KOLS i Bergen", patient_groups=["copd"])
     page = anon.get("/rehab-services", params={"municipality": "4614", "patient_group": "lung"}).text
     assert "KOLS i Fonna" in page
     assert "Kreft i Fonna" not in page
@@ -126,7 +103,7 @@ def test_anonymous_users_are_sent_to_login(anon: TestClient) -> None:
 def test_edit_conflict_keeps_the_typing_and_shows_what_changed(
     client: TestClient, fonna: int, anon: TestClient
 ) -> None:
-    service = create_service(client, fonna, name="Felles tilbud", waiting_time_days=10)
+    service = make_service(fonna, name="Felles tilbud", waiting_time_days=10)
     email = make_user("andre@test.example", Role.editor, [fonna])
     with TestClient(anon.app) as other:
         browser_login(anon, make_user("forste@test.example", Role.editor, [fonna]))
@@ -151,7 +128,7 @@ def test_edit_conflict_keeps_the_typing_and_shows_what_changed(
 
 
 def test_verified_today_in_one_click(editor: TestClient, client: TestClient, fonna: int) -> None:
-    service = create_service(client, fonna)
+    service = make_service(fonna)
     token = form_token(editor, f"/rehab-services/{service['id']}")
     response = editor.post(f"/rehab-services/{service['id']}/verify", data={"csrftoken": token}, follow_redirects=False)
     assert response.status_code == 303
@@ -161,9 +138,9 @@ def test_verified_today_in_one_click(editor: TestClient, client: TestClient, fon
     assert client.get(f"/api/v1/rehab-services/{service['id']}").json()["last_verified_on"] == today.isoformat()
 
 
-def test_editor_of_another_organisation_is_refused(anon: TestClient, client: TestClient, fonna: int) -> None:
-    service = create_service(client, fonna)
-    browser_login(anon, make_user("bergen@test.example", Role.editor, [org_id(client, "Helse Bergen HF")]))
+def test_editor_of_another_organisation_is_refused(anon: TestClient, fonna: int) -> None:
+    service = make_service(fonna)
+    browser_login(anon, make_user("bergen@test.example", Role.editor, [find_org_id("Helse Bergen HF")]))
     token = form_token(anon, f"/rehab-services/{service['id']}")
     assert "Verifisert i dag" not in anon.get(f"/rehab-services/{service['id']}").text
     response = anon.post(f"/rehab-services/{service['id']}/verify", data={"csrftoken": token})
@@ -171,8 +148,8 @@ def test_editor_of_another_organisation_is_refused(anon: TestClient, client: Tes
     assert "Du har ikke tilgang" in response.text
 
 
-def test_user_text_is_escaped(client: TestClient, anon: TestClient, fonna: int) -> None:
-    service = create_service(client, fonna, name="<script>alert(1)</script>")
+def test_user_text_is_escaped(anon: TestClient, fonna: int) -> None:
+    service = make_service(fonna, name="<script>alert(1)</script>")
     page = anon.get(f"/rehab-services/{service['id']}").text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -185,8 +162,8 @@ def test_pages_send_a_strict_content_security_policy(anon: TestClient) -> None:
     assert "<script>" not in anon.get("/").text
 
 
-def test_front_page_counts_and_demo_marking(client: TestClient, anon: TestClient, fonna: int) -> None:
-    create_service(client, fonna, forms=["day"])
+def test_front_page_counts_and_demo_marking(anon: TestClient, fonna: int) -> None:
+    make_service(fonna, forms=["day"])
     page = anon.get("/").text
     assert "Ikke verifisert på 12 måneder" in page
     assert "Sist endret" in page

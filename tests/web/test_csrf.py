@@ -7,18 +7,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app.db import transaction
-from app.domain import auth
 from app.main import create_app
-from app.models.auth import Role, UserCreate
 from app.settings import get_settings
-from tests.conftest import SYSTEM
-from tests.factories import PASSWORD, browser_login, create_service, form_token, org_id
-
-
-def _user(email: str, role: Role = Role.admin) -> str:
-    with transaction() as session:
-        auth.create_user(session, SYSTEM, UserCreate(email=email, name=email, role=role, password=PASSWORD))
-    return email
+from tests.factories import PASSWORD, browser_login, form_token, make_service, make_user, session_count
 
 
 def _verified(service_id: int) -> bool:
@@ -29,26 +20,21 @@ def _verified(service_id: int) -> bool:
     return value is not None
 
 
-def _sessions() -> int:
-    with transaction() as session:
-        return int(session.execute(text("SELECT count(*) FROM user_session")).scalar_one())
-
-
 @pytest.fixture
-def service_id(client: TestClient) -> int:
-    return int(create_service(client, org_id(client, "Helse Fonna HF"))["id"])
+def service_id(fonna: int) -> int:
+    return int(make_service(fonna)["id"])
 
 
 @pytest.fixture
 def victim(anon: TestClient) -> TestClient:
-    assert browser_login(anon, _user("offer@test.example")).status_code == 303
+    assert browser_login(anon, make_user("offer@test.example")).status_code == 303
     return anon
 
 
 def test_a_token_planted_next_to_a_real_session_is_refused(victim: TestClient, service_id: int) -> None:
     """The finding: a page on another port planted its own valid cookie + token pair and auto-posted."""
     with TestClient(create_app()) as attacker:
-        browser_login(attacker, _user("angriper@test.example"))
+        browser_login(attacker, make_user("angriper@test.example"))
         attackers_token = form_token(attacker, "/")  # valid, but for the attacker's own session
         attacker.post("/logout", data={"csrftoken": attackers_token})
         before_login_token = form_token(attacker, "/login")  # and one bound to a pre-login cookie
@@ -106,7 +92,7 @@ def test_our_own_origin_is_accepted(victim: TestClient, service_id: int) -> None
 
 def test_login_from_another_origin_or_without_a_token_is_refused(anon: TestClient) -> None:
     """Login CSRF: no one may log a browser into an account of their choosing."""
-    email = _user("konto@test.example")
+    email = make_user("konto@test.example")
     form = {"email": email, "password": PASSWORD, "next": "/"}
     bare = anon.post("/login", data=form, headers={"Origin": "http://evil.example"}, follow_redirects=False)
     assert bare.status_code == 403
@@ -117,7 +103,7 @@ def test_login_from_another_origin_or_without_a_token_is_refused(anon: TestClien
         "/login", data={**form, "csrftoken": token}, headers={"Origin": "http://evil.example"}, follow_redirects=False
     )
     assert cross.status_code == 403
-    assert _sessions() == 0
+    assert session_count() == 0
     assert "rehabkart_session" not in anon.cookies
     assert browser_login(anon, email).status_code == 303
 
@@ -133,7 +119,7 @@ def https_client(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 
 def test_cookies_over_https_use_the_host_prefix(https_client: TestClient) -> None:
-    email = _user("https@test.example")
+    email = make_user("https@test.example")
     response = browser_login(https_client, email)
     assert response.status_code == 303
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("__Host-rehabkart_session="))

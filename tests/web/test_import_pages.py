@@ -12,40 +12,25 @@ from markupsafe import escape
 from sqlalchemy import func, select, update
 
 from app.db import transaction
-from app.domain import auth
 from app.kit.identifiers import orgnr_is_valid
-from app.models.auth import Role, UserCreate
+from app.models.auth import Role
 from app.models.imports import PendingImport
 from app.models.types import utcnow
-from app.settings import get_settings
-from tests.conftest import SYSTEM
-from tests.factories import PASSWORD, browser_login, create_organisation, fingerprint, form_token, org_id
+from tests.factories import (
+    EDITOR_EMAIL,
+    browser_login,
+    find_org_id,
+    fingerprint,
+    form_token,
+    make_organisation,
+    make_user,
+)
 from tests.imports.corpus import CORPUS, ROW_PROBLEMS, UNUSABLE_FILES
 
 PENDING = ("pending_import",)  # the only table a clean preview writes to
 CONFIRM_FORM = re.compile(r'<form method="post" action="/imports/confirm"')
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 GOOD = "Tilbyder orgnr;Ekstern ID;Navn;Nivå;Form\n983974694;P1;Kurs;spesialist;dag\n"
-
-
-def make_user(email: str, role: Role, orgs: list[int]) -> str:
-    with transaction() as session:
-        auth.create_user(
-            session, SYSTEM, UserCreate(email=email, name=email, role=role, organisation_ids=orgs, password=PASSWORD)
-        )
-    return email
-
-
-@pytest.fixture
-def fonna(client: TestClient) -> int:
-    return org_id(client, "Helse Fonna HF")
-
-
-@pytest.fixture
-def editor(anon: TestClient, fonna: int) -> TestClient:
-    """A browser logged in as an editor of Helse Fonna (whose organisation number is 983974694)."""
-    browser_login(anon, make_user("import-redaktor@test.example", Role.editor, [fonna]))
-    return anon
 
 
 @pytest.fixture
@@ -162,7 +147,7 @@ def test_clean_upload_previews_then_confirm_applies_then_reupload_is_unchanged(
     assert batch.status_code == 200
     assert "Import av good_utf8.csv" in batch.text
     assert count("Opprettet", 2) in batch.text
-    assert "import-redaktor@test.example" in batch.text
+    assert EDITOR_EMAIL in batch.text
     services = client.get("/api/v1/rehab-services", params={"provider": fonna}).json()["items"]
     assert {s["external_id"] for s in services} == {"K1", "K2"}
     applied_batch = client.get("/api/v1/imports").json()["items"][0]
@@ -244,20 +229,11 @@ def test_missing_kind_and_file_are_form_errors(editor: TestClient) -> None:
     assert "Velg en fil (CSV eller Excel)." in response.text
 
 
-@pytest.fixture
-def small_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    monkeypatch.setenv("REHABKART_IMPORT_MAX_BYTES", "1000")
-    get_settings.cache_clear()
-    yield 1000
-    monkeypatch.delenv("REHABKART_IMPORT_MAX_BYTES")
-    get_settings.cache_clear()
-
-
 @pytest.mark.parametrize("size", [2_000, 200_000])  # under the form overhead, and over it (refused unread)
-def test_files_over_the_limit_get_an_inline_error(editor: TestClient, small_limit: int, size: int) -> None:
+def test_files_over_the_limit_get_an_inline_error(editor: TestClient, small_import_limit: int, size: int) -> None:
     before = fingerprint()
     data = (GOOD + "983974694;P2;Kurs;spesialist;dag\n" * (size // 30)).encode()
-    assert len(data) > small_limit
+    assert len(data) > small_import_limit
     response = upload(editor, "big.csv", data)
     assert response.status_code == 413
     assert "Filen er for stor. Den største filen som kan importeres, er 0.001 MB." in response.text
@@ -346,7 +322,7 @@ def _valid_orgnrs() -> Iterator[str]:
 
 def test_changes_since_the_preview_are_shown_and_nothing_is_written(admin: TestClient, client: TestClient) -> None:
     orgnr, other = list(itertools.islice(_valid_orgnrs(), 2))
-    org = create_organisation(client, orgnr=orgnr)
+    org = make_organisation(orgnr=orgnr)
     data = f"Tilbyder orgnr;Ekstern ID;Navn;Nivå;Form\n{orgnr};X1;Kurs;spesialist;dag\n".encode()
     token = pending_token(upload(admin, "privat.csv", data))
     changed = client.patch(f"/api/v1/organisations/{org['id']}", json={"orgnr": other}, headers={"If-Match": '"1"'})
@@ -392,8 +368,8 @@ def test_script_tags_in_cells_and_file_names_are_shown_as_text(editor: TestClien
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in problems.text
 
 
-def test_survey_facts_show_on_the_municipality_page(admin: TestClient, client: TestClient, anon: TestClient) -> None:
-    stord = org_id(client, "Stord", kind="municipality")
+def test_survey_facts_show_on_the_municipality_page(admin: TestClient, anon: TestClient) -> None:
+    stord = find_org_id("Stord", kind="municipality")
     assert "har ikke rapportert i kommuneundersøkelsen" in anon.get(f"/organisations/{stord}").text
     preview = upload(admin, "municipal_survey.xlsx", kind="municipal-survey")
     assert preview.status_code == 200, preview.text
@@ -421,7 +397,7 @@ def test_survey_facts_show_on_the_municipality_page(admin: TestClient, client: T
         r'Hverdagsrehabiliteringsteam</th><td><span class="rk-muted">ikke oppgitt</span></td>', earlier_table
     )
     # Not for organisations that are not municipalities.
-    assert "Kommuneundersøkelsen" not in anon.get(f"/organisations/{org_id(client, 'Helse Fonna HF')}").text
+    assert "Kommuneundersøkelsen" not in anon.get(f"/organisations/{find_org_id('Helse Fonna HF')}").text
 
 
 def test_a_forged_csrf_token_is_refused(editor: TestClient) -> None:

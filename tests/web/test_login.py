@@ -8,29 +8,20 @@ from sqlalchemy import text
 
 from app.db import transaction
 from app.domain import auth
-from app.models.auth import Role, UserCreate, UserUpdate
+from app.models.auth import Role, UserUpdate
 from app.models.types import utcnow
 from app.settings import get_settings
 from tests.conftest import SYSTEM
-from tests.factories import PASSWORD, browser_login, form_token
+from tests.factories import PASSWORD, browser_login, form_token, make_user, session_count
 
 
 @pytest.fixture
 def user_email(database_url: str) -> str:
-    with transaction() as session:
-        auth.create_user(
-            session, SYSTEM, UserCreate(email="koordinator@test.example", name="K", role=Role.editor, password=PASSWORD)
-        )
-    return "koordinator@test.example"
+    return make_user("koordinator@test.example", Role.editor, name="K")
 
 
 csrf_token = form_token
 login = browser_login
-
-
-def session_count() -> int:
-    with transaction() as session:
-        return int(session.execute(text("SELECT count(*) FROM user_session")).scalar_one())
 
 
 def test_login_sets_a_safe_cookie_and_logout_ends_the_session(anon: TestClient, user_email: str) -> None:
@@ -119,11 +110,7 @@ def test_form_posts_without_the_csrf_token_are_refused(anon: TestClient, user_em
 
 
 def test_cookie_authenticated_api_writes_need_the_csrf_header(anon: TestClient, database_url: str) -> None:
-    with transaction() as session:
-        auth.create_user(
-            session, SYSTEM, UserCreate(email="a@test.example", name="A", role=Role.admin, password=PASSWORD)
-        )
-    login(anon, "a@test.example")
+    login(anon, make_user("a@test.example", Role.admin, name="A"))
     body = {"kind": "other", "name": "Via nettleser"}
     refused = anon.post("/api/v1/organisations", json=body)
     assert refused.status_code == 403

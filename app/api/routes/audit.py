@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from app.api.deps import Cursor, Reader, ReadSessionDep
 from app.api.openapi import problems
 from app.api.responses import Json, page
 from app.domain import audit
+from app.http.deps import Reader, ReadSessionDep
+from app.http.params import Cursor
 from app.models.audit import AuditEventRead, ChangePage
 from app.models.types import IsoDatetime
 

@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from app.api.deps import IdPath, IfMatch, Reader, ReadSessionDep, SessionDep, Writer
 from app.api.openapi import problems, with_etag
 from app.api.responses import Json, page, resource
 from app.domain import auth
+from app.http.deps import Reader, ReadSessionDep, SessionDep, Writer
+from app.http.params import IdPath, IfMatch
 from app.models.auth import Me, TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead, UserUpdate
 
 router = APIRouter(tags=["auth"])

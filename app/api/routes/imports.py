@@ -6,11 +6,11 @@ from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import Reader, ReadSessionDep, SessionDep, Writer
-from app.api.errors import problem
 from app.api.openapi import problems
 from app.api.responses import Json, page
 from app.domain.imports import runner, templates
+from app.http.deps import Reader, ReadSessionDep, SessionDep, Writer
+from app.http.errors import problem
 from app.models.imports import ImportBatchRead, ImportKind, ImportReport
 from app.settings import get_settings
 

@@ -5,10 +5,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from app.api.deps import CatalogueReader, Cursor, IdPath, IfMatch, Limit, ReadSessionDep, SearchText, SessionDep, Writer
 from app.api.openapi import problems, with_etag
 from app.api.responses import Json, page, resource
 from app.domain import organisations
+from app.http.deps import CatalogueReader, ReadSessionDep, SessionDep, Writer
+from app.http.params import Cursor, IdPath, IfMatch, Limit, SearchText
 from app.models.organisation import OrganisationCreate, OrganisationKind, OrganisationRead, OrganisationUpdate
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])

@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from app.api.deps import CatalogueReader, Cursor, ReadSessionDep, SearchText
 from app.api.openapi import problems
 from app.api.responses import Json, page
 from app.domain import geography, profiles, taxonomy
+from app.http.deps import CatalogueReader, ReadSessionDep
+from app.http.params import Cursor, SearchText
 from app.models.geography import MunicipalityRead, RegionRead
 from app.models.imports import MunicipalProfileRead
 from app.models.patient_group import PatientGroupRead

@@ -6,12 +6,13 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
-from app.api.deps import CatalogueReader, Cursor, IdPath, IfMatch, ReadSessionDep, SearchText, SessionDep, Writer
 from app.api.openapi import ETAG_HEADER, problems, with_etag
 from app.api.responses import Json, raw_page, resource
 from app.db import get_engine
 from app.domain import catalogue, exports
 from app.domain.versioning import etag
+from app.http.deps import CatalogueReader, ReadSessionDep, SessionDep, Writer
+from app.http.params import Cursor, IdPath, IfMatch, SearchText
 from app.models.rehab_service import (
     RehabServiceCreate,
     RehabServicePage,

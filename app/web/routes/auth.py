@@ -5,13 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.api.deps import SessionDep
 from app.domain import auth
 from app.domain.actor import ANONYMOUS
 from app.domain.errors import Throttled
 from app.http import cookies
+from app.http.deps import PageActor, SessionDep
 from app.settings import get_settings
-from app.web.deps import PageActor
 from app.web.render import render
 
 router = APIRouter(include_in_schema=False)

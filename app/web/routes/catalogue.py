@@ -1,6 +1,5 @@
 """The catalogue pages: front page, service list, detail, create/edit, verify, organisation."""
 
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -8,14 +7,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.api.deps import IdPath, ReadSessionDep, SessionDep
-from app.domain import audit, catalogue, geography, organisations, profiles
+from app.domain import catalogue, geography, organisations, profiles
 from app.domain.actor import Actor
 from app.domain.errors import InvalidInput, StaleVersion
+from app.http.deps import PageActor, PageWriter, ReadSessionDep, SessionDep
+from app.http.params import IdPath
 from app.models.rehab_service import RehabServiceCreate, RehabServiceFields, ServiceForm, ServiceLevel, ServiceStatus
-from app.models.types import utcnow
 from app.web import labels
-from app.web.deps import PageActor, PageWriter
 from app.web.forms import domain_messages, field_messages, service_values
 from app.web.render import done, login_redirect, render
 
@@ -139,8 +137,7 @@ async def service_detail(request: Request, session: ReadSessionDep, actor: PageA
         "may_edit": actor.may_write_org(service["provider_id"]) and actor.scope is None,
         "groups": {code: name for code, name, _ in names.patient_groups},
         "municipalities": dict(names.municipalities),
-        "stale": service["last_verified_on"] is None
-        or service["last_verified_on"] < utcnow().date() - timedelta(days=365),
+        "stale": catalogue.is_unverified(service["last_verified_on"]),
         "labels": labels.ALL,
     }
     return render(request, "rehab_services/detail.html", context)
@@ -174,27 +171,9 @@ async def service_update(request: Request, session: SessionDep, actor: PageWrite
         return _form(request, session, actor, {**values, "version": version}, domain_messages(exc.errors), current, 422)
     except StaleVersion:
         # Someone saved first: show what they changed and keep everything this user typed.
-        theirs = audit.changes_since(session, "rehab_service", service_id, int(version) if version.isdigit() else 0)
-        kept = {**values, "version": current["version"]}
-        for name, (old, _new) in theirs.items():
-            # A field this user left as it was takes the other user's value; what they typed stays theirs.
-            if name in kept and _same(kept[name], old):
-                kept[name] = None if name == "catchment" and current["catchment_inherited"] else current.get(name)
-        return _form(request, session, actor, kept, {}, current, 409, conflict=theirs)
+        merged = catalogue.merge_edit(session, current, int(version) if version.isdigit() else 0, values)
+        return _form(request, session, actor, merged.values, {}, current, 409, conflict=merged.theirs)
     return done(request, f"/rehab-services/{service_id}")
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal as the form shows them (a posted '12' is the stored 12; blank is None; lists in any order)."""
-
-    def plain(value: Any) -> Any:
-        if value in (None, "", []):
-            return None
-        if isinstance(value, list | tuple):
-            return sorted(str(v) for v in value)
-        return str(value)
-
-    return bool(plain(a) == plain(b))
 
 
 @router.post("/rehab-services/{service_id}/verify", response_model=None, name="service_verify")

@@ -14,16 +14,16 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
-from app.api.deps import IdPath, ReadSessionDep, SessionDep
 from app.domain.actor import Actor
 from app.domain.errors import Forbidden, NotFound
 from app.domain.imports import pending as pending_imports
 from app.domain.imports import runner
 from app.http.body_limit import UPLOAD_FORM_OVERHEAD
+from app.http.deps import PageActor, PageWriter, ReadSessionDep, SessionDep
+from app.http.params import IdPath
 from app.models.imports import ImportKind
 from app.settings import get_settings
 from app.web import labels
-from app.web.deps import PageActor, PageWriter
 from app.web.render import done, login_redirect, render, url_for
 
 router = APIRouter(include_in_schema=False)

@@ -1,9 +1,9 @@
-"""Dependencies shared by the API routes."""
+"""Dependencies of both faces: units of work, and who the caller is (token, session cookie or anonymous)."""
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.db import get_engine, transaction
@@ -35,23 +35,6 @@ SessionDep = Annotated[Session, Depends(_write_session, scope="function")]
 # Closed when the handler returns, not after the response is sent: a slow client must not hold a pooled
 # connection (with all of them held, the next request would wait for one on the event loop).
 ReadSessionDep = Annotated[Session, Depends(_read_session, scope="function")]
-
-IfMatch = Annotated[
-    str | None,
-    Header(
-        max_length=200,
-        description="The ETag from your last GET; the write is refused with 412 if it is no longer current",
-    ),
-]
-Limit = Annotated[int, Query(ge=1, le=500, description="Page size (1-500)")]
-Cursor = Annotated[
-    str | None,
-    Query(max_length=200, description="next_cursor from the previous page; omit for the first page"),
-]
-IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
-SearchText = Annotated[
-    str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$", description="Free-text search")
-]
 
 
 def resolve_actor(session: Session, request: Request) -> Actor:
@@ -113,3 +96,13 @@ Reader = Annotated[Actor, Depends(_reader)]
 """A logged-in user or a valid token."""
 Writer = Annotated[Actor, Depends(_writer)]
 """A logged-in user or a valid token; what it may change is decided in the domain."""
+
+
+async def _page_actor(request: Request, session: ReadSessionDep) -> Actor:
+    return resolve_actor(session, request)
+
+
+PageActor = Annotated[Actor, Depends(_page_actor)]
+"""Who is looking at a page (anonymous is fine)."""
+PageWriter = Annotated[Actor, Depends(_page_actor)]
+"""Who posts a form; the handler sends anonymous users to the login page."""

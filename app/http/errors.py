@@ -1,4 +1,5 @@
-"""Every error as RFC 9457 problem+json, mapped once from the domain's errors."""
+"""Every error mapped once from the domain's errors: RFC 9457 problem+json for the API, a Norwegian HTML
+page for the pages."""
 
 import logging
 from http import HTTPStatus
@@ -6,6 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
@@ -13,6 +15,7 @@ from starlette.types import Scope
 
 from app.api.responses import ProblemJson
 from app.db import is_lock_timeout
+from app.domain.actor import ANONYMOUS
 from app.domain.errors import (
     Conflict,
     DomainError,
@@ -28,9 +31,34 @@ from app.domain.errors import (
 )
 from app.domain.versioning import etag
 from app.settings import get_settings
-from app.web.errors import html_error, wants_html
+from app.web.render import render
 
 log = logging.getLogger(__name__)
+
+_TITLES = {
+    400: "Ugyldig forespørsel",
+    401: "Du må logge inn",
+    403: "Du har ikke tilgang",
+    404: "Fant ikke siden",
+    409: "Konflikt",
+    412: "Noen andre har endret dette",
+    413: "For stor forespørsel",
+    422: "Ugyldige verdier",
+    428: "Mangler versjon",
+    429: "For mange forsøk",
+    500: "Noe gikk galt",
+    503: "Prøv igjen om litt",
+}
+
+
+def wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def html_error(request: Request, status: int, detail: str) -> HTMLResponse:
+    title = _TITLES.get(status, "Feil")
+    return render(request, "errors/error.html", {"actor": ANONYMOUS, "title": title, "detail": detail}, status)
+
 
 PROBLEM_BASE = "/problems/"
 

@@ -1,10 +1,13 @@
 """Many services upserted by (provider, external id) at once: the write path of bulk imports.
 
-Upserting row by row (`catalogue.upsert_service`) costs a dozen statements per service. Here a chunk of
+Upserting row by row (`writes.upsert_service`) costs a dozen statements per service. Here a chunk of
 rows costs a handful: one query for the stored documents of the rows that already exist, then
 executemany inserts and updates of services, their links, their documents and their audit events.
 Whether a row changes anything is decided by comparing its document with the stored one (the document
 the API serves), so re-applying a file reports every row unchanged and writes nothing.
+
+Rows are resolved (`values.resolve`), documented (`documents.build_document`), linked
+(`links.replace_links`) and audited (`audit.event_values`) as single writes are.
 
 The caller holds the write lock for the whole transaction (app.db.transaction), so the versions read
 here cannot change before they are written.
@@ -12,46 +15,30 @@ here cannot change before they are written.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from app.db.bulk import insert_many, reserve_ids, select_by_pairs
-from app.domain import audit, catalogue, geography, organisations, taxonomy
+from app.domain import audit, taxonomy
 from app.domain.actor import Actor
-from app.domain.catalogue import Outcome
+from app.domain.catalogue.catchments import default_catchments
+from app.domain.catalogue.documents import build_document
+from app.domain.catalogue.links import LinkRows, link_rows, replace_links
+from app.domain.catalogue.tables import services
+from app.domain.catalogue.values import STORED_SCALARS, ServiceValues, new_service_row, resolve
+from app.domain.catalogue.writes import Outcome
 from app.domain.errors import FieldError, InvalidInput
 from app.kit.serialization import dumps, loads
-from app.models import AuditEvent
-from app.models.rehab_service import RehabServiceFields, RehabServiceRead, ServiceForm, ServiceSource
+from app.models.rehab_service import RehabServiceFields, ServiceSource
 from app.models.types import utcnow
-
-_S = catalogue._S
-_F = catalogue._F
-_G = catalogue._G
-_C = catalogue._C
-_A = AuditEvent.__table__  # type: ignore[attr-defined]
 
 # What a row's file can change; the rest of a document is bookkeeping.
 _CONTENT = (*RehabServiceFields.model_fields, "catchment_inherited")
-_FORM_ORDER = {f.value: i for i, f in enumerate(ServiceForm)}
-_SCALARS = (*catalogue.SCALAR_FIELDS, "catchment_inherited", "search_text")
-_DOC_KEYS = tuple(RehabServiceRead.model_fields)
-_AUDIT_COLUMNS = (
-    "at",
-    "actor_kind",
-    "actor_user_id",
-    "actor_token_id",
-    "actor_label",
-    "action",
-    "entity_type",
-    "entity_id",
-    "entity_version",
-    "changes",
-    "request_id",
-    "batch_id",
-)
+_NEW_COLUMNS = (*STORED_SCALARS, "provider_id", "external_id", "source", "source_batch_id", "version")
+_NEW_COLUMNS += ("created_at", "updated_at", "import_digest_version", "id", "doc", "import_digest")
 
 
 @dataclass
@@ -77,8 +64,8 @@ class _Existing:
 @dataclass
 class _Write:
     row: BulkRow
-    values: catalogue._Resolved
-    doc: dict[str, Any]  # JSON-shaped, without id, version and timestamps
+    values: ServiceValues
+    doc: dict[str, Any]  # JSON-shaped; id, version and timestamps are filled in when it is written
     existing: _Existing | None
 
 
@@ -91,7 +78,16 @@ class BulkUpsert:
         self.source = source.value
         self.batch_id = batch_id
         self.taxonomy = taxonomy.get_taxonomy(session)
-        self._providers = organisations.default_catchments(session)
+        self._providers = default_catchments(session)
+        # A document's bookkeeping as far as it is known before writing: the rest is set by _documents.
+        self._bookkeeping = {
+            "source": self.source,
+            "source_batch_id": batch_id,
+            "id": None,
+            "created_at": None,
+            "updated_at": None,
+            "version": None,
+        }
 
     def _provider(self, provider_id: int) -> tuple[str, list[str]]:
         """(name, default catchment) of a provider."""
@@ -99,33 +95,26 @@ class BulkUpsert:
             raise InvalidInput("Unknown provider", [FieldError(("provider_id",), f"no organisation {provider_id}")])
         return self._providers[provider_id]
 
-    def _resolve(self, row: BulkRow) -> catalogue._Resolved:
-        fields = row.fields
-        if errors := catalogue.code_errors(fields):
-            raise InvalidInput("Unknown national code", errors)
-        group_ids = self.taxonomy.require(fields.patient_groups, ("body", "patient_groups"))
-        if fields.catchment is None:
-            return catalogue.stored_values(fields, group_ids, self._provider(row.provider_id)[1], True)
-        geography.require_municipalities(self.session, fields.catchment, ("body", "catchment"))
-        return catalogue.stored_values(fields, group_ids, sorted(fields.catchment), False)
+    def _resolve(self, row: BulkRow) -> ServiceValues:
+        return resolve(self.session, row.fields, lambda: self._provider(row.provider_id)[1], self.taxonomy)
 
-    def _document(self, row: BulkRow, values: catalogue._Resolved) -> dict[str, Any]:
-        content = {
+    def _document(self, row: BulkRow, values: ServiceValues) -> dict[str, Any]:
+        """The row's document as JSON values, with what is known before it is written."""
+        columns = {
             **values.scalars,
+            **self._bookkeeping,
             "provider_id": row.provider_id,
             "provider_name": self._provider(row.provider_id)[0],
             "external_id": row.external_id,
-            "forms": sorted(values.forms, key=_FORM_ORDER.__getitem__),
-            "patient_groups": sorted(self.taxonomy.by_id[g].code for g in values.group_ids),
-            "catchment": values.catchment,
         }
-        del content["search_text"]
-        plain: dict[str, Any] = loads(dumps(content))  # dates and enums as the stored JSON has them
+        codes = [self.taxonomy.by_id[g].code for g in values.group_ids]
+        doc = build_document(columns, values.forms, codes, values.catchment)
+        plain: dict[str, Any] = loads(dumps(doc))
         return plain
 
     def _rows_for(self, keys: Sequence[Key], *columns: str) -> list[tuple[Any, ...]]:
         """(provider_id, external_id, *columns) of the services with these keys (driver values)."""
-        return select_by_pairs(self.session, _S, ("provider_id", "external_id"), keys, columns)
+        return select_by_pairs(self.session, services, ("provider_id", "external_id"), keys, columns)
 
     def confirmed(self, rows: Sequence[tuple[int, str, str]]) -> set[Key]:
         """Keys of (provider, external id, row digest) whose service that very row left, unchanged since."""
@@ -181,47 +170,40 @@ class BulkUpsert:
         self._update(updates, now)
         if confirmed:  # bookkeeping only: no new version, nothing to audit
             self.session.execute(
-                update(_S)
-                .where(_S.c.id == bindparam("sid"))
-                .values(import_digest=bindparam("digest"), import_digest_version=_S.c.version),
+                update(services)
+                .where(services.c.id == bindparam("sid"))
+                .values(import_digest=bindparam("digest"), import_digest_version=services.c.version),
                 confirmed,
             )
         return outcomes
 
-    def _insert(self, writes: list[_Write], now: Any) -> None:
+    def _insert(self, writes: list[_Write], now: datetime) -> None:
         if not writes:
             return
-        ids = reserve_ids(self.session, _S, len(writes))
+        ids = reserve_ids(self.session, services, len(writes))
         for write, service_id in zip(writes, ids, strict=True):
             write.existing = _Existing(service_id, 0, True, None)
         docs, events = self._documents(writes, now, created_at=now)
-        base = {
-            "source": self.source,
-            "source_batch_id": self.batch_id,
-            "version": 1,
-            "import_digest_version": 1,
-            "created_at": now,
-            "updated_at": now,
-        }
-        fixed = (*_SCALARS, *base)
-        columns = (*fixed, "provider_id", "external_id", "id", "doc", "import_digest")
         rows = []
         for w, doc in zip(writes, docs, strict=True):
             assert w.existing is not None
-            values = {**w.values.scalars, **base}
             row = w.row
-            rows.append((*(values[c] for c in fixed), row.provider_id, row.external_id, w.existing.id, doc, row.digest))
-        insert_many(self.session, _S, columns, rows)
-        self._links(writes)
-        insert_many(self.session, _A, _AUDIT_COLUMNS, events)
+            values = new_service_row(w.values, row.provider_id, row.external_id, self.source, self.batch_id, now)
+            values.update(import_digest_version=1, id=w.existing.id, doc=doc, import_digest=row.digest)
+            rows.append(tuple(values[c] for c in _NEW_COLUMNS))
+        insert_many(self.session, services, _NEW_COLUMNS, rows)
+        replace_links(self.session, ids, self._link_rows(writes), new=True)
+        audit.record_many(self.session, events)
 
-    def _update(self, writes: list[_Write], now: Any) -> None:
+    def _update(self, writes: list[_Write], now: datetime) -> None:
         if not writes:
             return
-        columns: dict[str, Any] = {name: bindparam(f"v_{name}") for name in (*_SCALARS, "source", "source_batch_id")}
+        columns: dict[str, Any] = {
+            name: bindparam(f"v_{name}") for name in (*STORED_SCALARS, "source", "source_batch_id")
+        }
         stmt = (
-            update(_S)
-            .where(_S.c.id == bindparam("sid"))
+            update(services)
+            .where(services.c.id == bindparam("sid"))
             .values(
                 **columns,
                 version=bindparam("v_version"),
@@ -233,7 +215,9 @@ class BulkUpsert:
             )
         )
         ids = [w.existing.id for w in writes if w.existing is not None]
-        created = dict(self.session.execute(select(_S.c.id, _S.c.created_at).where(_S.c.id.in_(ids))).all())
+        created = dict(
+            self.session.execute(select(services.c.id, services.c.created_at).where(services.c.id.in_(ids))).all()
+        )
         docs, events = self._documents(writes, now, created_at=created)
         params = []
         for w, doc in zip(writes, docs, strict=True):
@@ -249,62 +233,30 @@ class BulkUpsert:
                 }
             )
         self.session.execute(stmt, params)
-        for table in (_F, _G, _C):
-            for start in range(0, len(ids), 500):
-                self.session.execute(delete(table).where(table.c.service_id.in_(ids[start : start + 500])))
-        self._links(writes)
-        insert_many(self.session, _A, _AUDIT_COLUMNS, events)
+        replace_links(self.session, ids, self._link_rows(writes))
+        audit.record_many(self.session, events)
 
-    def _links(self, writes: list[_Write]) -> None:
-        forms: list[tuple[int, str]] = []
-        groups: list[tuple[int, int]] = []
-        catchment: list[tuple[int, str]] = []
-        for w in writes:
-            assert w.existing is not None
-            sid = w.existing.id
-            forms += [(sid, f) for f in w.values.forms]
-            groups += [(sid, g) for g in w.values.group_ids]
-            catchment += [(sid, n) for n in w.values.catchment]
-        insert_many(self.session, _F, ("service_id", "form"), forms)
-        insert_many(self.session, _G, ("service_id", "patient_group_id"), groups)
-        insert_many(self.session, _C, ("service_id", "municipality_number"), catchment)
+    @staticmethod
+    def _link_rows(writes: list[_Write]) -> LinkRows:
+        return link_rows((w.existing.id, w.values) for w in writes if w.existing is not None)
 
-    def _documents(self, writes: list[_Write], now: Any, *, created_at: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """Each written service's new stored document, and its audit event (as _AUDIT_COLUMNS values)."""
+    def _documents(
+        self, writes: list[_Write], now: datetime, *, created_at: Any
+    ) -> tuple[list[str], list[dict[str, Any]]]:
+        """Each written service's new stored document, and its audit event's values."""
         docs, events = [], []
         stamp = loads(dumps(now))
-        actor = self.actor
-        label = actor.label[:300]
         for w in writes:
             assert w.existing is not None
             old = w.existing
             version = old.version + 1
             born = stamp if not isinstance(created_at, dict) else loads(dumps(created_at[old.id]))
-            after = {
-                **w.doc,
-                "id": old.id,
-                "source": self.source,
-                "source_batch_id": self.batch_id,
-                "created_at": born,
-                "updated_at": stamp,
-                "version": version,
-            }
-            docs.append(dumps({key: after[key] for key in _DOC_KEYS}).decode())
+            after = {**w.doc, "id": old.id, "created_at": born, "updated_at": stamp, "version": version}
+            docs.append(dumps(after).decode())
             before = None if old.deleted else old.doc
+            action = "create" if before is None else "update"
+            changes = audit.diff_documents(before, after)
             events.append(
-                (
-                    now,
-                    actor.kind,
-                    actor.user_id,
-                    actor.token_id,
-                    label,
-                    "create" if before is None else "update",
-                    "rehab_service",
-                    str(old.id),
-                    version,
-                    audit.diff_documents(before, after),
-                    actor.request_id,
-                    self.batch_id,
-                )
+                audit.event_values(self.actor, action, "rehab_service", old.id, version, changes, self.batch_id, at=now)
             )
         return docs, events
