@@ -32,8 +32,9 @@ def _keys(template_id: int) -> list[str]:
 
 
 def _publish(template_id: int) -> dict[str, Any]:
+    etag = f'"{_get(template_id)["version"]}"'  # read first: a writer holds the write lock (PostgreSQL)
     with transaction() as session:
-        return pathways.publish(session, SYSTEM, template_id, f'"{_get(template_id)["version"]}"')
+        return pathways.publish(session, SYSTEM, template_id, etag)
 
 
 def _step_form(**overrides: Any) -> dict[str, Any]:
