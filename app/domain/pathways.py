@@ -9,7 +9,7 @@ Reading published and retired versions is as public as the catalogue; drafts nee
 
 import difflib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 from sqlalchemy import delete, func, insert, select
@@ -370,6 +370,57 @@ def new_version(session: Session, actor: Actor, template_id: int, if_match: str 
     require_org_write(actor, fields.owner_id)
     group_ids = taxonomy.get_taxonomy(session).require(fields.patient_groups, ("body", "patient_groups"))
     return _insert(session, actor, template.series, fields, group_ids)
+
+
+# --- editing a draft's steps one at a time (the editor's actions; the API replaces the list whole) ---------
+
+
+def _steps_of(session: Session, actor: Actor, template_id: int) -> list[dict[str, Any]]:
+    return list(get(session, actor, template_id)["steps"])
+
+
+def _position(steps: list[dict[str, Any]], key: str) -> int:
+    for index, step in enumerate(steps):
+        if step["key"] == key:
+            return index
+    raise NotFound(f"No step '{key}' in this pathway template")
+
+
+def add_step(
+    session: Session, actor: Actor, template_id: int, step: dict[str, Any], if_match: str | None
+) -> dict[str, Any]:
+    """Append a step to a draft."""
+    steps = _steps_of(session, actor, template_id)
+    return update(session, actor, template_id, {"steps": [*steps, step]}, if_match)
+
+
+def replace_step(
+    session: Session, actor: Actor, template_id: int, key: str, step: dict[str, Any], if_match: str | None
+) -> dict[str, Any]:
+    """Put `step` in the place of the step with `key` (its key may change)."""
+    steps = _steps_of(session, actor, template_id)
+    steps[_position(steps, key)] = step
+    return update(session, actor, template_id, {"steps": steps}, if_match)
+
+
+def move_step(
+    session: Session, actor: Actor, template_id: int, key: str, direction: Literal["up", "down"], if_match: str | None
+) -> dict[str, Any]:
+    """Swap a step with its neighbour; the first step up or the last down changes nothing."""
+    steps = _steps_of(session, actor, template_id)
+    index = _position(steps, key)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(steps):
+        return get(session, actor, template_id)
+    steps[index], steps[other] = steps[other], steps[index]
+    return update(session, actor, template_id, {"steps": steps}, if_match)
+
+
+def remove_step(session: Session, actor: Actor, template_id: int, key: str, if_match: str | None) -> dict[str, Any]:
+    """Remove a step from a draft."""
+    steps = _steps_of(session, actor, template_id)
+    steps.pop(_position(steps, key))
+    return update(session, actor, template_id, {"steps": steps}, if_match)
 
 
 # --- comparing versions -----------------------------------------------------------------------------------

@@ -57,7 +57,8 @@ def wants_html(request: Request) -> bool:
 
 def html_error(request: Request, status: int, detail: str) -> HTMLResponse:
     title = _TITLES.get(status, "Feil")
-    return render(request, "errors/error.html", {"actor": ANONYMOUS, "title": title, "detail": detail}, status)
+    actor = getattr(request.state, "actor", ANONYMOUS)  # the menu shows who is logged in, when that is known
+    return render(request, "errors/error.html", {"actor": actor, "title": title, "detail": detail}, status)
 
 
 PROBLEM_BASE = "/problems/"

@@ -7,7 +7,7 @@ import pytest
 from app.db import transaction
 from app.domain import pathways
 from app.domain.actor import ANONYMOUS
-from app.domain.errors import Conflict, InvalidInput, Unauthenticated
+from app.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion, Unauthenticated
 from app.models.pathway import PathwayCreate
 from tests.conftest import SYSTEM
 from tests.factories import fingerprint, pathway_body
@@ -102,3 +102,29 @@ def test_drafts_are_hidden_from_anonymous_readers(owner_org: int) -> None:
         items, _ = pathways.list_templates(session, ANONYMOUS, pathways.PathwayFilter())
         assert items == []
         assert pathways.get(session, SYSTEM, draft["id"])["status"] == "draft"
+
+
+def test_step_operations_edit_one_step_of_a_draft(owner_org: int) -> None:
+    draft = _create(owner_org, steps=[_step("a"), _step("b"), _step("c")])
+    with transaction() as session:
+        moved = pathways.move_step(session, SYSTEM, draft["id"], "c", "up", '"1"')
+        assert [s["key"] for s in moved["steps"]] == ["a", "c", "b"]
+        unchanged = pathways.move_step(session, SYSTEM, draft["id"], "a", "up", '"2"')
+        assert unchanged["version"] == 2
+        added = pathways.add_step(session, SYSTEM, draft["id"], _step("d"), '"2"')
+        replaced = pathways.replace_step(session, SYSTEM, draft["id"], "b", _step("e", title="Ny"), '"3"')
+        assert [s["key"] for s in replaced["steps"]] == ["a", "c", "e", "d"]
+        removed = pathways.remove_step(session, SYSTEM, draft["id"], "a", '"4"')
+    assert [s["key"] for s in added["steps"]] == ["a", "c", "b", "d"]
+    assert [s["key"] for s in removed["steps"]] == ["c", "e", "d"]
+    assert removed["version"] == 5
+
+
+def test_step_operations_refuse_unknown_steps_and_stale_versions(owner_org: int) -> None:
+    draft = _create(owner_org, steps=[_step("a")])
+    before = fingerprint()
+    with pytest.raises(NotFound), transaction() as session:
+        pathways.remove_step(session, SYSTEM, draft["id"], "x", '"1"')
+    with pytest.raises(StaleVersion), transaction() as session:
+        pathways.add_step(session, SYSTEM, draft["id"], _step("b"), '"7"')
+    assert fingerprint() == before

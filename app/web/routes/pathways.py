@@ -1,7 +1,7 @@
 """The pathway pages: the list, a template drawn as a flow across two lanes, the draft editor (the template's
 fields and its ordered steps), publishing / new version / retiring with a confirmation, and version history.
 
-Every change is a plain form post that loads the draft, changes it and calls `pathways.update` with the
+Every change is a plain form post that calls one of the domain's step operations (or `pathways.update`) with the
 version the form was made from (If-Match), then redirects (Post/Redirect/Get). With htmx, the step actions
 swap the step list in place instead; the rules (who may edit, what is frozen) are the domain's.
 """
@@ -429,7 +429,7 @@ async def pathway_step_add(request: Request, session: SessionDep, actor: PageWri
     steps = list(template["steps"])
     new = pf.values_to_step(values, [s["key"] for s in steps])
     try:
-        pathways.update(session, actor, template_id, {"steps": [*steps, new]}, _if_match(version))
+        pathways.add_step(session, actor, template_id, new, _if_match(version))
     except InvalidInput as exc:
         session.rollback()
         problems = pf.sort_errors(exc.errors, len(steps))
@@ -522,10 +522,10 @@ async def pathway_step_save(
         return _step_page(request, actor, template, key, values, conflict=rows, status_code=409)
     if index is None:
         return _step_gone(request, actor, template_id)
-    steps = list(template["steps"])
-    steps[index] = pf.values_to_step(values, [s["key"] for i, s in enumerate(steps) if i != index], steps[index])
+    steps = template["steps"]
+    new = pf.values_to_step(values, [s["key"] for i, s in enumerate(steps) if i != index], steps[index])
     try:
-        pathways.update(session, actor, template_id, {"steps": steps}, _if_match(version))
+        pathways.replace_step(session, actor, template_id, key, new, _if_match(version))
     except InvalidInput as exc:
         session.rollback()
         problems = pf.sort_errors(exc.errors, index)
@@ -536,7 +536,7 @@ async def pathway_step_save(
         current = _load(session, actor, template_id)
         rows = _conflict_rows(session, current, version, groups)
         return _step_page(request, actor, current, key, values, conflict=rows, status_code=409)
-    return _after_step(request, session, actor, template_id, "saved", steps[index]["key"])
+    return _after_step(request, session, actor, template_id, "saved", new["key"])
 
 
 @router.post("/pathways/{template_id}/steps/{key}/move", response_model=None, name="pathway_step_move")
@@ -552,17 +552,12 @@ async def pathway_step_move(
     direction = str(form.get("direction", ""))
     if _stale(template, version):
         return _steps_conflict(request, session, actor, template_id, version)
-    index = _step_index(template, key)
-    if index is None or direction not in ("up", "down"):
+    if _step_index(template, key) is None or direction not in ("up", "down"):
         return _step_gone(request, actor, template_id)
-    other = index - 1 if direction == "up" else index + 1
-    steps = list(template["steps"])
-    if 0 <= other < len(steps):
-        steps[index], steps[other] = steps[other], steps[index]
-        try:
-            pathways.update(session, actor, template_id, {"steps": steps}, _if_match(version))
-        except StaleVersion:
-            return _steps_conflict(request, session, actor, template_id, version)
+    try:
+        pathways.move_step(session, actor, template_id, key, "up" if direction == "up" else "down", _if_match(version))
+    except StaleVersion:
+        return _steps_conflict(request, session, actor, template_id, version)
     return _after_step(request, session, actor, template_id, direction, key)
 
 
@@ -581,10 +576,9 @@ async def pathway_step_remove(
     index = _step_index(template, key)
     if index is None:
         return _step_gone(request, actor, template_id)
-    steps = list(template["steps"])
-    removed = steps.pop(index)
+    removed = template["steps"][index]
     try:
-        pathways.update(session, actor, template_id, {"steps": steps}, _if_match(version))
+        pathways.remove_step(session, actor, template_id, key, _if_match(version))
     except StaleVersion:
         return _steps_conflict(request, session, actor, template_id, version)
     return _after_step(request, session, actor, template_id, "removed", key, removed["title"])
