@@ -21,15 +21,15 @@ from app.models.imports import ImportKind
 from app.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(
-    help="Rehabkart: the shared map of rehabilitation services.",
+    help="Rehabkart: felles oversikt over rehabiliteringstilbud.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
-users_app = typer.Typer(help="Users and integration clients.", no_args_is_help=True)
-tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-reference_app = typer.Typer(help="Reference data shipped in app/reference.", no_args_is_help=True)
-demo_app = typer.Typer(help="The invented demo data set.", no_args_is_help=True)
+db_app = typer.Typer(help="Databaseskjemaet (Alembic).", no_args_is_help=True)
+users_app = typer.Typer(help="Brukere og integrasjonsklienter.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API-tokener.", no_args_is_help=True)
+reference_app = typer.Typer(help="Referansedata som følger med i app/reference.", no_args_is_help=True)
+demo_app = typer.Typer(help="Det oppdiktede demodatasettet.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(reference_app, name="reference")
 app.add_typer(demo_app, name="demo")
@@ -54,57 +54,57 @@ def _safe_url() -> str:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
-    """Upgrade the database schema (creating the database if needed)."""
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Målrevisjon")] = "head") -> None:
+    """Oppgrader databaseskjemaet (lager databasen om den mangler)."""
     migrations.upgrade(revision=revision)
     if revision == "head":
         with transaction() as session:
             built = catalogue.refresh_docs(session, only_missing=True)
         if built:
-            typer.echo(f"Built the stored documents of {built} services.")
-    typer.echo(f"Database at {_safe_url()} is at revision {revision}.")
+            typer.echo(f"Bygde de lagrede dokumentene for {built} tilbud.")
+    typer.echo(f"Databasen {_safe_url()} er på revisjon {revision}.")
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1")]) -> None:
-    """Downgrade the database schema."""
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Målrevisjon, f.eks. -1")]) -> None:
+    """Nedgrader databaseskjemaet."""
     migrations.downgrade(None, revision)
-    typer.echo(f"Database downgraded to {revision}.")
+    typer.echo(f"Databasen er nedgradert til {revision}.")
 
 
 @reference_app.command("load")
 def reference_load() -> None:
-    """Load municipalities, regions, trusts, catchments and patient groups (idempotent)."""
+    """Last inn kommuner, regioner, helseforetak, opptaksområder og pasientgrupper (kan kjøres flere ganger)."""
     with transaction() as session:
         report = reference.load_reference(session, _cli_actor())
     taxonomy.invalidate()
     geography.invalidate()
     for table, counts in report.tables.items():
         typer.echo(
-            f"{table:<14} created {counts.created:>4}  updated {counts.updated:>4}  "
-            f"unchanged {counts.unchanged:>4}  deleted {counts.deleted:>4}"
+            f"{table:<14} nye {counts.created:>4}  endret {counts.updated:>4}  "
+            f"uendret {counts.unchanged:>4}  slettet {counts.deleted:>4}"
         )
-    typer.echo("Reference data loaded." if report.changed else "Reference data was already up to date.")
+    typer.echo("Referansedata er lastet inn." if report.changed else "Referansedataene var allerede oppdatert.")
 
 
 @demo_app.command("load")
 def demo_load() -> None:
-    """Load the invented demo services and pathway templates (marked as example data)."""
+    """Last inn de oppdiktede demotilbudene og forløpsmalene (merket som eksempeldata)."""
     with transaction() as session:
         report = demo.load_demo(session, _cli_actor())
     typer.echo(
-        f"Demo data: created {report.created}, updated {report.updated}, unchanged {report.unchanged} "
-        "(invented example data, marked 'eksempel')."
+        f"Demodata: {report.created} nye, {report.updated} endret, {report.unchanged} uendret "
+        "(oppdiktede eksempler, merket «eksempel»)."
     )
     typer.echo(
-        f"Demo pathway templates: created {report.pathways_created}, unchanged {report.pathways_unchanged} "
-        "(published ones are never changed by a reload)."
+        f"Demoforløp: {report.pathways_created} nye, {report.pathways_unchanged} uendret "
+        "(publiserte versjoner endres aldri ved ny innlasting)."
     )
 
 
 @app.command()
 def setup() -> None:
-    """Upgrade the schema, load reference data, and demo data for a new embedded database."""
+    """Oppgrader skjemaet og last inn referansedata (og demodata i en ny innebygd database)."""
     url = get_settings().database_url
     new_embedded = is_sqlite(url) and migrations.is_empty(url)
     db_upgrade("head")
@@ -126,8 +126,8 @@ def _create_demo_admin() -> None:
             UserCreate(email=DEMO_ADMIN, name="Demo administrator", role=Role.admin, password=password),
         )
     typer.secho(
-        f"\nDemo admin created. Log in at /login as {DEMO_ADMIN} with password: {password}\n"
-        f"(Lost it? `.venv/bin/rehabkart users reset-password {DEMO_ADMIN}`)\n",
+        f"\nDemoadministrator opprettet. Logg inn på /login som {DEMO_ADMIN} med passordet: {password}\n"
+        f"(Mistet det? `.venv/bin/rehabkart users reset-password {DEMO_ADMIN}`)\n",
         fg=typer.colors.GREEN,
     )
 
@@ -135,7 +135,7 @@ def _create_demo_admin() -> None:
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
-    password: str = typer.prompt("Password (12+ characters)", hide_input=True, confirmation_prompt=True)
+    password: str = typer.prompt("Passord (minst 12 tegn)", hide_input=True, confirmation_prompt=True)
     return password
 
 
@@ -145,20 +145,20 @@ def _user_id(session: object, email: str) -> int:
     assert isinstance(session, Session)
     user = auth.find_user_by_email(session, email)
     if user is None or user.id is None:
-        _fail(f"No user with email {email}")
+        _fail(f"Ingen bruker med e-post {email}")
     return user.id
 
 
 @users_app.command("create")
 def users_create(
-    email: Annotated[str, typer.Option(help="Login email")],
-    name: Annotated[str, typer.Option(help="Full name, or the client's name")],
-    role: Annotated[Role, typer.Option(help="admin, editor or viewer")] = Role.viewer,
-    org: Annotated[list[int] | None, typer.Option(help="Organisation id an editor may change (repeatable)")] = None,
-    integration: Annotated[bool, typer.Option(help="An integration client: tokens only, no password")] = False,
-    password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input")] = False,
+    email: Annotated[str, typer.Option(help="E-post for innlogging")],
+    name: Annotated[str, typer.Option(help="Fullt navn, eller klientens navn")],
+    role: Annotated[Role, typer.Option(help="admin, editor eller viewer")] = Role.viewer,
+    org: Annotated[list[int] | None, typer.Option(help="Organisasjons-id en redaktør kan endre (kan gjentas)")] = None,
+    integration: Annotated[bool, typer.Option(help="En integrasjonsklient: bare tokener, uten passord")] = False,
+    password_stdin: Annotated[bool, typer.Option(help="Les passordet fra standard input")] = False,
 ) -> None:
-    """Create a user (asks for a password) or an integration client."""
+    """Opprett en bruker (spør om passord) eller en integrasjonsklient."""
     password = None if integration else _read_password(password_stdin)
     try:
         data = UserCreate(
@@ -170,39 +170,39 @@ def users_create(
             password=password,
         )
     except ValueError as exc:
-        _fail(f"Invalid user: {exc}")
+        _fail(f"Ugyldig bruker: {exc}")
     with transaction() as session:
         user = _run(lambda: auth.create_user(session, _cli_actor(), data))
-    typer.echo(f"Created user {user['id']} {user['email']} ({user['role']}).")
+    typer.echo(f"Opprettet bruker {user['id']} {user['email']} ({user['role']}).")
 
 
 @users_app.command("reset-password")
 def users_reset_password(
-    email: str, password_stdin: Annotated[bool, typer.Option(help="Read it from standard input")] = False
+    email: str, password_stdin: Annotated[bool, typer.Option(help="Les det fra standard input")] = False
 ) -> None:
-    """Set a new password; the user's sessions end at once."""
+    """Sett et nytt passord; brukerens økter avsluttes straks."""
     password = _read_password(password_stdin)
     if len(password) < 12:
-        _fail("The password must have at least 12 characters")
+        _fail("Passordet må ha minst 12 tegn")
     with transaction() as session:
         _run(lambda: auth.set_password(session, _cli_actor(), _user_id(session, email), password))
-    typer.echo(f"Password changed for {email}; their sessions were ended.")
+    typer.echo(f"Passordet er endret for {email}; øktene er avsluttet.")
 
 
 @users_app.command("deactivate")
 def users_deactivate(email: str) -> None:
-    """Deactivate a user: sessions and tokens stop working at once."""
+    """Deaktiver en bruker: økter og tokener slutter å virke straks."""
     with transaction() as session:
         _run(lambda: auth.update_user(session, _cli_actor(), _user_id(session, email), UserUpdate(active=False), "*"))
-    typer.echo(f"Deactivated {email}.")
+    typer.echo(f"Deaktiverte {email}.")
 
 
 @users_app.command("list")
 def users_list() -> None:
-    """List users."""
+    """List brukerne."""
     with transaction() as session:
         for user in auth.list_users(session, _cli_actor()):
-            state = "active" if user["active"] else "inactive"
+            state = "aktiv" if user["active"] else "inaktiv"
             typer.echo(
                 f"{user['id']:>5}  {user['email']:<40} {user['role']:<7} {state}  orgs={user['organisation_ids']}"
             )
@@ -210,13 +210,13 @@ def users_list() -> None:
 
 @tokens_app.command("create")
 def tokens_create(
-    user: Annotated[str, typer.Option(help="Email of the user or integration client it acts as")],
-    name: Annotated[str, typer.Option(help="What the token is for")],
-    scope: Annotated[TokenScope, typer.Option(help="read or read_write")] = TokenScope.read,
-    org: Annotated[int | None, typer.Option(help="Restrict writes to this organisation id")] = None,
-    expires_days: Annotated[int, typer.Option(min=0, max=730, help="Days until it expires, 1-730 (0: never)")] = 90,
+    user: Annotated[str, typer.Option(help="E-posten til brukeren eller integrasjonsklienten tokenet handler som")],
+    name: Annotated[str, typer.Option(help="Hva tokenet skal brukes til")],
+    scope: Annotated[TokenScope, typer.Option(help="read eller read_write")] = TokenScope.read,
+    org: Annotated[int | None, typer.Option(help="Begrens skriving til denne organisasjons-id-en")] = None,
+    expires_days: Annotated[int, typer.Option(min=0, max=730, help="Dager til det utløper, 1–730 (0: aldri)")] = 90,
 ) -> None:
-    """Create an API token and print its secret (shown once)."""
+    """Opprett et API-token og skriv ut hemmeligheten (vises bare én gang)."""
     with transaction() as session:
         try:
             data = TokenCreate(
@@ -229,16 +229,16 @@ def tokens_create(
         except ValueError as exc:
             _fail(f"Ugyldig token: {exc}")
         token = _run(lambda: auth.create_token(session, _cli_actor(), data))
-    typer.echo(f"Token {token['id']} ({token['scope']}) for {user}. Send it as `Authorization: Bearer <token>`:")
+    typer.echo(f"Token {token['id']} ({token['scope']}) for {user}. Send det som `Authorization: Bearer <token>`:")
     typer.echo(token["token"])
 
 
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: int) -> None:
-    """Revoke a token at once."""
+    """Trekk tilbake et token med en gang."""
     with transaction() as session:
         _run(lambda: auth.revoke_token(session, _cli_actor(), token_id, "*"))
-    typer.echo(f"Revoked token {token_id}.")
+    typer.echo(f"Trakk tilbake token {token_id}.")
 
 
 def _run(action: Callable[[], T]) -> T:
@@ -251,11 +251,11 @@ def _run(action: Callable[[], T]) -> T:
 
 @app.command("import")
 def import_file(
-    path: Annotated[Path, typer.Argument(help="A CSV or XLSX file", exists=True, dir_okay=False, readable=True)],
-    kind: Annotated[ImportKind, typer.Option(help="rehab-services or municipal-survey")] = ImportKind.rehab_services,
-    dry_run: Annotated[bool, typer.Option(help="Check and report; write nothing")] = False,
+    path: Annotated[Path, typer.Argument(help="En CSV- eller XLSX-fil", exists=True, dir_okay=False, readable=True)],
+    kind: Annotated[ImportKind, typer.Option(help="rehab-services eller municipal-survey")] = ImportKind.rehab_services,
+    dry_run: Annotated[bool, typer.Option(help="Sjekk og rapporter; skriv ingenting")] = False,
 ) -> None:
-    """Import services or a municipal survey: all rows or none. Exit code 0 only for a clean file."""
+    """Importer tilbud eller en kommuneundersøkelse: alle rader eller ingen (kode 0 bare for en feilfri fil)."""
     from rich.console import Console
     from rich.progress import Progress
     from rich.table import Table
@@ -263,7 +263,7 @@ def import_file(
     console = Console()
     data = path.read_bytes()
     with Progress(console=console, transient=True) as progress, transaction() as session:
-        task = progress.add_task(f"Importing {path.name}", total=None)
+        task = progress.add_task(f"Importerer {path.name}", total=None)
 
         def step(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
@@ -271,37 +271,39 @@ def import_file(
         report = _run(
             lambda: runner.run_import(session, _cli_actor(), data, path.name, kind, dry_run=dry_run, on_row=step)
         )
-    summary = Table(title=f"{path.name} ({'dry run' if dry_run else 'applied' if report.applied else 'not applied'})")
-    for column in ("rows", "created", "updated", "unchanged", "rejected"):
+    summary = Table(
+        title=f"{path.name} ({'prøvekjøring' if dry_run else 'importert' if report.applied else 'ikke importert'})"
+    )
+    for column in ("rader", "nye", "endret", "uendret", "avvist"):
         summary.add_column(column, justify="right")
     summary.add_row(*(str(getattr(report, c)) for c in ("rows", "created", "updated", "unchanged", "rejected")))
     console.print(summary)
     if report.row_errors:
-        errors = Table(title="Problems (nothing was written)")
-        for column in ("row", "column", "problem"):
+        errors = Table(title="Problemer (ingenting ble skrevet)")
+        for column in ("rad", "kolonne", "problem"):
             errors.add_column(column)
         for error in report.row_errors[:200]:
             errors.add_row(str(error.index), error.column or "", error.message)
         console.print(errors)
         if len(report.row_errors) > 200:
-            console.print(f"… and {len(report.row_errors) - 200} more")
+            console.print(f"… og {len(report.row_errors) - 200} til")
         raise typer.Exit(1)
     if report.applied:
-        console.print(f"Batch {report.batch_id} applied.")
+        console.print(f"Importbunke {report.batch_id} er importert.")
 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Grensesnittet det lyttes på")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
-    reload: Annotated[bool, typer.Option(help="Reload on code changes")] = False,
-    loop: Annotated[str, typer.Option(help="Event loop: asyncio or uvloop")] = "asyncio",
+    workers: Annotated[int, typer.Option(help="Arbeidsprosesser")] = 1,
+    reload: Annotated[bool, typer.Option(help="Last inn på nytt når koden endres")] = False,
+    loop: Annotated[str, typer.Option(help="Hendelsesløkke: asyncio eller uvloop")] = "asyncio",
 ) -> None:
-    """Serve the API and pages with uvicorn."""
+    """Server API-et og sidene med uvicorn."""
     import uvicorn
 
-    typer.echo(f"Rehabkart on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
+    typer.echo(f"Rehabkart på http://{host}:{port}/  (API-dokumentasjon: http://{host}:{port}/api/docs)")
     # asyncio, not uvloop: under load uvloop let new connections wait many loop turns (p99 ~5x worse in
     # bench/README.md); throughput is the same.
     uvicorn.run(
@@ -317,16 +319,16 @@ def serve(
 
 @app.command()
 def openapi(
-    output: Annotated[Path, typer.Option(help="Where to write the document")] = PROJECT_ROOT
+    output: Annotated[Path, typer.Option(help="Hvor dokumentet skal skrives")] = PROJECT_ROOT
     / "openapi"
     / "openapi.json",
 ) -> None:
-    """Write the OpenAPI document generated from the code."""
+    """Skriv OpenAPI-dokumentet som genereres fra koden."""
     from app.main import create_app
 
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(create_app().openapi(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    typer.echo(f"Wrote {output}")
+    typer.echo(f"Skrev {output}")
 
 
 def main() -> None:

@@ -39,8 +39,8 @@ def _count(url: str, sql: str) -> int:
 def test_setup_loads_reference_and_demo_data_once(fresh_sqlite: str) -> None:
     result = runner.invoke(app, ["setup"])
     assert result.exit_code == 0, result.output
-    assert "Demo data: created 31" in result.output
-    assert "Demo pathway templates: created 6" in result.output  # 5 published, 1 draft
+    assert "Demodata: 31 nye" in result.output
+    assert "Demoforløp: 6 nye" in result.output  # 5 published, 1 draft
     assert _count(fresh_sqlite, "SELECT count(*) FROM municipality") == 357
     demo = "SELECT count(*) FROM rehab_service WHERE source = 'demo' AND name LIKE '%(eksempel)'"
     assert _count(fresh_sqlite, demo) == 31
@@ -48,19 +48,19 @@ def test_setup_loads_reference_and_demo_data_once(fresh_sqlite: str) -> None:
     # A second set-up is no longer a new database: no demo data is added or touched.
     again = runner.invoke(app, ["setup"])
     assert again.exit_code == 0, again.output
-    assert "Demo data" not in again.output
-    assert "already up to date" in again.output
+    assert "Demodata" not in again.output
+    assert "allerede oppdatert" in again.output
     assert _count(fresh_sqlite, "SELECT max(version) FROM rehab_service") == 1
 
 
 def test_reference_load_is_idempotent(fresh_sqlite: str) -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     first = runner.invoke(app, ["reference", "load"])
-    assert "created  357" in first.output
+    assert "nye  357" in first.output
     before = _count(fresh_sqlite, "SELECT sum(version) FROM organisation")
     second = runner.invoke(app, ["reference", "load"])
     assert second.exit_code == 0
-    assert "Reference data was already up to date." in second.output
+    assert "Referansedataene var allerede oppdatert." in second.output
     assert _count(fresh_sqlite, "SELECT sum(version) FROM organisation") == before
 
 
