@@ -1,6 +1,11 @@
 """Errors with a meaning, not a status code: the API and the pages each map them once."""
 
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class DomainError(Exception):
@@ -77,3 +82,16 @@ class Throttled(DomainError):
     def __init__(self, detail: str, retry_after_seconds: int) -> None:
         super().__init__(detail)
         self.retry_after_seconds = retry_after_seconds
+
+
+def validated(schema: type[M], values: dict[str, Any], detail: str) -> M:
+    """`values` as `schema`, or InvalidInput naming each bad field under `body` (for merged patches)."""
+    try:
+        return schema.model_validate(values)
+    except ValidationError as exc:
+        raise InvalidInput(detail, schema_errors(exc)) from exc
+
+
+def schema_errors(exc: ValidationError) -> list[FieldError]:
+    """A pydantic error as FieldErrors under `body`, so one mapping serves schema and domain errors."""
+    return [FieldError(("body", *e["loc"]), str(e["msg"])) for e in exc.errors()]

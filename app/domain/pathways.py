@@ -11,13 +11,12 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import ValidationError
 from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session, col
 
 from app.domain import audit, taxonomy
 from app.domain.actor import Actor, require_org_write
-from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
+from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated, validated
 from app.domain.versioning import check_version, guarded_update, require_if_match
 from app.kit.cursors import decode_cursor, encode_cursor
 from app.kit.text import fold, like_pattern
@@ -35,6 +34,7 @@ from app.models.types import utcnow
 
 ENTITY = "pathway_template"
 _REQUIRED = ("title", "owner_id", "steps", "patient_groups")
+_INVALID = "The pathway template would not be valid after this change"
 
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -152,16 +152,6 @@ def series_versions(session: Session, actor: Actor, series: str) -> list[dict[st
 # --- writing ----------------------------------------------------------------------------------------------
 
 
-def _validated(values: dict[str, Any]) -> PathwayFields:
-    try:
-        return PathwayFields.model_validate(values)
-    except ValidationError as exc:
-        raise InvalidInput(
-            "The pathway template would not be valid after this change",
-            [FieldError(("body", *e["loc"]), e["msg"]) for e in exc.errors()],
-        ) from exc
-
-
 def _check(session: Session, fields: PathwayFields) -> list[int]:
     """Rules beyond the schema: known groups and owner, unique step keys. Returns the group ids."""
     errors: list[FieldError] = []
@@ -275,7 +265,7 @@ def update(
         raise InvalidInput(
             "Required fields cannot be cleared", [FieldError(("body", k), "may not be null") for k in cleared]
         )
-    fields = _validated({**_current(session, template), **changes})
+    fields = validated(PathwayFields, {**_current(session, template), **changes}, _INVALID)
     if fields.owner_id != template.owner_id:
         require_org_write(actor, fields.owner_id)
     group_ids = _check(session, fields)
@@ -366,7 +356,7 @@ def new_version(session: Session, actor: Actor, template_id: int, if_match: str 
         .order_by(col(PathwayTemplate.series_version).desc())
         .limit(1)
     ).scalar_one()
-    fields = _validated(_current(session, newest))
+    fields = validated(PathwayFields, _current(session, newest), _INVALID)
     require_org_write(actor, fields.owner_id)
     group_ids = taxonomy.get_taxonomy(session).require(fields.patient_groups, ("body", "patient_groups"))
     return _insert(session, actor, template.series, fields, group_ids)

@@ -21,12 +21,15 @@ def name(base: str, scope: Scope) -> str:
     return f"__Host-{base}" if is_secure(scope) else base
 
 
-def read(scope: Scope, base: str) -> str | None:
-    """The cookie's value under the name this request's scheme uses (a plain name is ignored over https)."""
+def jar(scope: Scope) -> dict[str, str]:
+    """Every cookie the request carries, parsed once."""
     header = next((v for k, v in scope.get("headers", ()) if k == b"cookie"), None)
-    if header is None:
-        return None
-    return cookie_parser(header.decode("latin-1")).get(name(base, scope)) or None
+    return cookie_parser(header.decode("latin-1")) if header is not None else {}
+
+
+def read(scope: Scope, base: str, cookies: dict[str, str] | None = None) -> str | None:
+    """The cookie's value under the name this request's scheme uses (a plain name is ignored over https)."""
+    return (jar(scope) if cookies is None else cookies).get(name(base, scope)) or None
 
 
 def set_cookie(response: Response, scope: Scope, base: str, value: str, max_age: int | None) -> None:

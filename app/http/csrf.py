@@ -74,8 +74,9 @@ class CsrfMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        session = cookies.read(scope, cookies.SESSION)
-        nonce = cookies.read(scope, cookies.CSRF)
+        sent = cookies.jar(scope)
+        session = cookies.read(scope, cookies.SESSION, sent)
+        nonce = cookies.read(scope, cookies.CSRF, sent)
         minted: list[str] = []
 
         def token() -> str:

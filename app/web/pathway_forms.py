@@ -7,12 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.domain import taxonomy
 from app.domain.errors import FieldError
+from app.domain.merging import merge_untouched
 from app.web import labels
 
 LANES = ("municipal", "specialist")  # top to bottom in the drawing
@@ -71,23 +71,7 @@ def kept_after_conflict(
     """What the form shows after someone else saved first: a field this user left as it was takes the other
     user's value; what they typed stays theirs."""
     old = template_to_values({**current, **{name: pair[0] for name, pair in theirs.items()}})
-    now = template_to_values(current)
-    kept = dict(values)
-    for name in now:
-        if name == "series":
-            continue
-        if _same(values.get(name), old[name]):
-            kept[name] = now[name]
-    return kept
-
-
-def _same(a: Any, b: Any) -> bool:
-    def plain(value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            return sorted(str(v) for v in value)
-        return str(value or "").strip()
-
-    return bool(plain(a) == plain(b))
+    return merge_untouched(values, old, template_to_values(current), skip={"series"})
 
 
 # --- steps ------------------------------------------------------------------------------------------------
@@ -287,11 +271,6 @@ def sort_errors(errors: Sequence[FieldError], step_index: int | None = None) -> 
             name = _template_field(loc)
             problems.fields.setdefault(name, norwegian(name, err.message))
     return problems
-
-
-def schema_errors(exc: ValidationError) -> list[FieldError]:
-    """A pydantic error as the domain's FieldErrors (so one mapping serves both)."""
-    return [FieldError(("body", *err["loc"]), str(err["msg"])) for err in exc.errors()]
 
 
 # --- reading: names, timing, the drawing ------------------------------------------------------------------

@@ -282,7 +282,7 @@ def test_merge_keeps_an_inherited_catchment_inherited(database_url: str) -> None
 
 
 def test_same_value_compares_as_the_form_shows_values() -> None:
-    from app.domain.catalogue.conflicts import same_value
+    from app.domain.merging import same_value
 
     assert same_value("12", 12)
     assert same_value("", None)

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from app.domain import audit
 from app.domain.catalogue.documents import ServiceDict
+from app.domain.merging import same_value
 
 
 @dataclass
@@ -28,16 +29,3 @@ def merge_edit(session: Session, current: ServiceDict, based_on: int, mine: dict
         if name in merged and same_value(merged[name], old):
             merged[name] = None if name == "catchment" and current["catchment_inherited"] else current.get(name)
     return MergedEdit(merged, theirs)
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """Equal as a form shows them (a posted '12' is the stored 12; blank is None; lists in any order)."""
-
-    def plain(value: Any) -> Any:
-        if value in (None, "", []):
-            return None
-        if isinstance(value, list | tuple):
-            return sorted(str(v) for v in value)
-        return str(value)
-
-    return bool(plain(a) == plain(b))

@@ -6,7 +6,6 @@ Every write stores the service's new document (`documents`) and records its audi
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import ValidationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -26,7 +25,7 @@ from app.domain.catalogue.values import (
     resolve,
     stored_catchment,
 )
-from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound, validated
 from app.domain.versioning import check_version, guarded_update, require_if_match, stale
 from app.kit.serialization import dumps
 from app.models import Organisation, RehabService
@@ -149,16 +148,6 @@ def _current_fields(session: Session, svc: RehabService) -> dict[str, Any]:
     return values
 
 
-def _validated(values: dict[str, Any]) -> RehabServiceFields:
-    try:
-        return RehabServiceFields.model_validate(values)
-    except ValidationError as exc:
-        raise InvalidInput(
-            "The service would not be valid after this change",
-            [FieldError(("body", *e["loc"]), e["msg"]) for e in exc.errors()],
-        ) from exc
-
-
 def _apply(
     session: Session,
     actor: Actor,
@@ -213,7 +202,11 @@ def update_service(
     extra: dict[str, Any] = {}
     if "external_id" in changes:
         extra["external_id"] = changes.pop("external_id")
-    fields = _validated({**_current_fields(session, svc), **changes})
+    fields = validated(
+        RehabServiceFields,
+        {**_current_fields(session, svc), **changes},
+        "The service would not be valid after this change",
+    )
     new = _resolve(session, fields, _provider(session, svc.provider_id, None))
     check_version(svc.version, if_match, required=True, what="service")
     if extra.get("external_id") is not None and extra["external_id"] != svc.external_id:

@@ -16,7 +16,15 @@ from sqlmodel import Session
 
 from app.domain import audit, catalogue, pathways
 from app.domain.actor import Actor, require_org_write
-from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion, Unauthenticated
+from app.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StaleVersion,
+    Unauthenticated,
+    schema_errors,
+)
 from app.http.deps import PageActor, PageWriter, ReadSessionDep, SessionDep
 from app.http.params import IdPath
 from app.models.pathway import PathwayCreate, PathwayStatus
@@ -91,20 +99,27 @@ def _load(session: Session, actor: Actor, template_id: int) -> dict[str, Any]:
 
 def _writable(
     request: Request, session: Session, actor: Actor, template_id: int, *, draft: bool = True
-) -> tuple[dict[str, Any] | None, Response | None]:
-    """The template if this user may change it (a draft, unless `draft` is False); else the refusal."""
+) -> dict[str, Any] | Response:
+    """The template if this user may change it (a draft, unless `draft` is False); else the refusal page."""
     if not actor.authenticated:
-        return None, _login(request)
+        return _login(request)
     try:
         template = _load(session, actor, template_id)
         require_org_write(actor, template["owner_id"])
     except NotFound:
-        return None, _refused(request, actor, 404, "Forløpet finnes ikke. Kanskje et utkast er slettet?")
+        return _refused(request, actor, 404, "Forløpet finnes ikke. Kanskje et utkast er slettet?")
     except Forbidden:
-        return None, _forbidden(request, actor)
+        return _forbidden(request, actor)
     if draft and template["status"] != PathwayStatus.draft:
-        return None, _frozen(request, actor, template)
-    return template, None
+        return _frozen(request, actor, template)
+    return template
+
+
+def _step_problems(exc: InvalidInput, index: int) -> tuple[dict[str, str], list[str]]:
+    """The errors of the step at `index` by field, and every other problem as a sentence."""
+    problems = pf.sort_errors(exc.errors, index)
+    other = problems.other_steps + [f"{labels.PATHWAY_FIELDS['steps']}: {m}" for m in problems.fields.values()]
+    return problems.step, other
 
 
 def _may_edit(actor: Actor, template: dict[str, Any]) -> bool:
@@ -209,7 +224,7 @@ async def pathway_create(request: Request, session: SessionDep, actor: PageWrite
     try:
         created = pathways.create(session, actor, PathwayCreate.model_validate(body))
     except ValidationError as exc:
-        problems = pf.sort_errors(pf.schema_errors(exc))
+        problems = pf.sort_errors(schema_errors(exc))
         return _new_form(request, session, actor, values, problems.fields, 422)
     except InvalidInput as exc:
         session.rollback()
@@ -343,20 +358,18 @@ async def pathway_edit(
     step: str = Query("", max_length=60, pattern=r"^[a-z0-9-]*$"),
     did: str = Query("", max_length=10, pattern=r"^[a-z]*$"),
 ) -> Response:
-    template, refused = _writable(request, session, actor, template_id)
-    if refused is not None:
-        return refused
-    assert template is not None
+    template = _writable(request, session, actor, template_id)
+    if isinstance(template, Response):
+        return template
     message = _step_message(template, did, step) if did != "fields" else ""
     return _editor(request, session, actor, template, message=message, saved=did == "fields")
 
 
 @router.post("/pathways/{template_id}/edit", response_model=None, name="pathway_update")
 async def pathway_update(request: Request, session: SessionDep, actor: PageWriter, template_id: IdPath) -> Response:
-    template, refused = _writable(request, session, actor, template_id)
-    if refused is not None:
-        return refused
-    assert template is not None
+    template = _writable(request, session, actor, template_id)
+    if isinstance(template, Response):
+        return template
     form = await request.form()
     values = pf.template_values(form)
     version = str(form.get("version", ""))
@@ -417,10 +430,9 @@ def _stale(template: dict[str, Any], version: str) -> bool:
 
 @router.post("/pathways/{template_id}/steps", response_model=None, name="pathway_step_add")
 async def pathway_step_add(request: Request, session: SessionDep, actor: PageWriter, template_id: IdPath) -> Response:
-    template, refused = _writable(request, session, actor, template_id)
-    if refused is not None:
-        return refused
-    assert template is not None
+    template = _writable(request, session, actor, template_id)
+    if isinstance(template, Response):
+        return template
     form = await request.form()
     values = pf.step_values(form)
     version = str(form.get("version", ""))
@@ -432,8 +444,7 @@ async def pathway_step_add(request: Request, session: SessionDep, actor: PageWri
         pathways.add_step(session, actor, template_id, new, _if_match(version))
     except InvalidInput as exc:
         session.rollback()
-        problems = pf.sort_errors(exc.errors, len(steps))
-        other = problems.other_steps + [f"{labels.PATHWAY_FIELDS['steps']}: {m}" for m in problems.fields.values()]
+        step_errors, other = _step_problems(exc, len(steps))
         return _editor(
             request,
             session,
@@ -441,7 +452,7 @@ async def pathway_step_add(request: Request, session: SessionDep, actor: PageWri
             template,
             status_code=422,
             add_values=values,
-            add_errors=problems.step,
+            add_errors=step_errors,
             step_problems=other,
         )
     except StaleVersion:
@@ -492,10 +503,9 @@ def _step_gone(request: Request, actor: Actor, template_id: int) -> HTMLResponse
 async def pathway_step_edit(
     request: Request, session: ReadSessionDep, actor: PageActor, template_id: IdPath, key: StepKey
 ) -> Response:
-    template, refused = _writable(request, session, actor, template_id)
-    if refused is not None:
-        return refused
-    assert template is not None
+    template = _writable(request, session, actor, template_id)
+    if isinstance(template, Response):
+        return template
     index = _step_index(template, key)
     if index is None:
         return _step_gone(request, actor, template_id)
@@ -506,10 +516,9 @@ async def pathway_step_edit(
 async def pathway_step_save(
     request: Request, session: SessionDep, actor: PageWriter, template_id: IdPath, key: StepKey
 ) -> Response:
-    template, refused = _writable(request, session, actor, template_id)
-    if refused is not None:
-        return refused
-    assert template is not None
+    template = _writable(request, session, actor, template_id)
+    if isinstance(template, Response):
+        return template
     form = await request.form()
     values = pf.step_values(form)
     version = str(form.get("version", ""))
@@ -528,9 +537,8 @@ async def pathway_step_save(
         pathways.replace_step(session, actor, template_id, key, new, _if_match(version))
     except InvalidInput as exc:
         session.rollback()
-        problems = pf.sort_errors(exc.errors, index)
-        other = problems.other_steps + [f"{labels.PATHWAY_FIELDS['steps']}: {m}" for m in problems.fields.values()]
-        return _step_page(request, actor, template, key, values, errors=problems.step, problems=other, status_code=422)
+        step_errors, other = _step_problems(exc, index)
+        return _step_page(request, actor, template, key, values, errors=step_errors, problems=other, status_code=422)
     except StaleVersion:
         session.rollback()
         current = _load(session, actor, template_id)
@@ -543,10 +551,9 @@ async def pathway_step_save(
 async def pathway_step_move(
     request: Request, session: SessionDep, actor: PageWriter, template_id: IdPath, key: StepKey
 ) -> Response:
-    template, refused = _writable(request, session, actor, template_id)
-    if refused is not None:
-        return refused
-    assert template is not None
+    template = _writable(request, session, actor, template_id)
+    if isinstance(template, Response):
+        return template
     form = await request.form()
     version = str(form.get("version", ""))
     direction = str(form.get("direction", ""))
@@ -565,10 +572,9 @@ async def pathway_step_move(
 async def pathway_step_remove(
     request: Request, session: SessionDep, actor: PageWriter, template_id: IdPath, key: StepKey
 ) -> Response:
-    template, refused = _writable(request, session, actor, template_id)
-    if refused is not None:
-        return refused
-    assert template is not None
+    template = _writable(request, session, actor, template_id)
+    if isinstance(template, Response):
+        return template
     form = await request.form()
     version = str(form.get("version", ""))
     if _stale(template, version):
@@ -695,10 +701,9 @@ _NO_STEPS = "Forløpet har ingen steg ennå. Legg til minst ett steg før du pub
 async def pathway_confirm(
     request: Request, session: ReadSessionDep, actor: PageActor, template_id: IdPath, action: ActionPath
 ) -> Response:
-    template, refused = _writable(request, session, actor, template_id, draft=False)
-    if refused is not None:
-        return refused
-    assert template is not None
+    template = _writable(request, session, actor, template_id, draft=False)
+    if isinstance(template, Response):
+        return template
     if (refusal := _action_refusal(request, session, actor, template, action)) is not None:
         return refusal
     error = _NO_STEPS if action == "publish" and not template["steps"] else ""
@@ -709,10 +714,9 @@ async def pathway_confirm(
 async def pathway_act(
     request: Request, session: SessionDep, actor: PageWriter, template_id: IdPath, action: ActionPath
 ) -> Response:
-    template, refused = _writable(request, session, actor, template_id, draft=False)
-    if refused is not None:
-        return refused
-    assert template is not None
+    template = _writable(request, session, actor, template_id, draft=False)
+    if isinstance(template, Response):
+        return template
     if (refusal := _action_refusal(request, session, actor, template, action)) is not None:
         return refusal
     form = await request.form()
