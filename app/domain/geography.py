@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.domain.errors import FieldError, InvalidInput
+from app.domain.errors import FieldError, InvalidInput, NotFound
 from app.kit.cursors import decode_cursor, encode_cursor
 from app.kit.text import fold
 from app.models import Catchment, Municipality, Organisation, Region
@@ -83,17 +83,28 @@ def list_regions(session: Session) -> list[dict[str, Any]]:
     ]
 
 
+def get_municipality(session: Session, number: str) -> dict[str, Any]:
+    """One municipality as the list shows it."""
+    items, _ = list_municipalities(session, number=number, limit=1)
+    if not items:
+        raise NotFound(f"Ingen kommune har nummer {number}")
+    return items[0]
+
+
 def list_municipalities(
     session: Session,
     *,
     q: str | None = None,
     county: str | None = None,
     region: str | None = None,
+    number: str | None = None,
     limit: int = 500,
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     # 357 rows: filter in Python, where case-folding also knows æ, ø and å.
     stmt = select(Municipality, Region.code).join(Region, isouter=True).order_by(Municipality.number)
+    if number is not None:
+        stmt = stmt.where(Municipality.number == number)
     if region:
         stmt = stmt.where(Municipality.region_id == region_by_code(session, region, ("query", "region")).id)
     rows = list(session.exec(stmt).all())

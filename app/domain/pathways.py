@@ -81,7 +81,7 @@ def read(session: Session, template: PathwayTemplate) -> dict[str, Any]:
     return _read_many(session, [template])[0]
 
 
-def _visible(actor: Actor, template: PathwayTemplate) -> None:
+def require_visible(actor: Actor, template: PathwayTemplate) -> None:
     if template.status == PathwayStatus.draft and not actor.authenticated:
         raise Unauthenticated("Log in to read drafts of pathway templates")
 
@@ -96,7 +96,7 @@ def get_template(session: Session, template_id: int) -> PathwayTemplate:
 def get(session: Session, actor: Actor, template_id: int) -> dict[str, Any]:
     """One template, as the API shows it (drafts only to logged-in callers)."""
     template = get_template(session, template_id)
-    _visible(actor, template)
+    require_visible(actor, template)
     return read(session, template)
 
 
@@ -463,8 +463,8 @@ def diff(session: Session, actor: Actor, template_id: int, against: int) -> dict
     """The differences from version `against` to version `template_id` (both of one series)."""
     after = get_template(session, template_id)
     before = get_template(session, against)
-    _visible(actor, after)
-    _visible(actor, before)
+    require_visible(actor, after)
+    require_visible(actor, before)
     if before.series != after.series:
         raise InvalidInput(
             "Only versions of one series can be compared",
