@@ -19,6 +19,7 @@ from app.settings import get_settings
 from app.web.render import STATIC
 from app.web.routes import auth as web_auth
 from app.web.routes import catalogue as web_catalogue
+from app.web.routes import coverage as web_coverage
 from app.web.routes import imports as web_imports
 from app.web.routes import pathways as web_pathways
 
@@ -62,6 +63,8 @@ def create_app() -> FastAPI:
     app.include_router(web_auth.router)
     app.include_router(web_catalogue.router)
     app.include_router(web_imports.router)
+    # Before the pathway pages: /pathways/{id}/coverage must not be taken for a /pathways/{id}/{action}.
+    app.include_router(web_coverage.router)
     app.include_router(web_pathways.router)
     settings = get_settings()
     # Innermost first: each add_middleware wraps what was added before it.

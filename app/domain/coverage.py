@@ -581,5 +581,16 @@ def matrix_csv(grid: dict[str, Any]) -> Iterator[bytes]:
     yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def owner_region(session: Session, template_id: int) -> str | None:
+    """The region code of the template's owner, where the heat map opens (None: not in a region)."""
+    row = session.execute(
+        select(col(Region.code))
+        .join(Organisation, col(Organisation.region_id) == col(Region.id))
+        .join(PathwayTemplate, col(PathwayTemplate.owner_id) == col(Organisation.id))
+        .where(col(PathwayTemplate.id) == template_id)
+    ).first()
+    return row[0] if row else None
+
+
 def region_codes(session: Session) -> list[tuple[str, str]]:
     return [(r.code, r.name) for r in session.execute(select(Region).order_by(col(Region.code))).scalars()]

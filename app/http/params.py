@@ -20,3 +20,4 @@ IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 SearchText = Annotated[
     str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$", description="Free-text search")
 ]
+MunicipalityPath = Annotated[str, Path(pattern=r"^[0-9]{4}$", description="4-digit municipality number")]

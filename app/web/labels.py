@@ -150,6 +150,27 @@ STEP_FIELDS = {
     "checklist_text": _("Andre punkter i sjekklisten"),
     "position": _("Plass"),
 }
+# Coverage: a cell's state and, for a missing step, its nearest miss (short for the table, long for the detail).
+COVERAGE_REASONS = {
+    "not_active": _("Ikke aktivt"),
+    "wrong_form": _("Feil form"),
+    "wrong_level": _("Feil nivå"),
+    "outside_catchment": _("Utenfor opptaksområdet"),
+    "no_service": _("Ingen tilbud"),
+}
+COVERAGE_EXPLANATIONS = {
+    "covered": _("Dekket: minst ett aktivt tilbud passer steget og tar imot pasienter fra hele kommunen."),
+    "partial": _("Delvis dekket: tilbudene som passer steget, tar bare imot pasienter fra noen bydeler i kommunen."),
+    "not_active": _(
+        "Et tilbud som ville dekket steget, er satt på pause, planlagt, avviklet eller utenfor gyldighetsperioden."
+    ),
+    "wrong_form": _(
+        "Kommunen har et aktivt tilbud for pasientgruppen på riktig nivå, men ikke i en form steget kan gis i."
+    ),
+    "wrong_level": _("Kommunen har et aktivt tilbud for pasientgruppen, men på et annet nivå enn steget krever."),
+    "outside_catchment": _("Et passende tilbud finnes i regionen, men kommunen er ikke i opptaksområdet."),
+    "no_service": _("Ingen tilbud i regionen passer steget."),
+}
 STEP_CHANGES = {"added": _("Lagt til"), "removed": _("Fjernet"), "moved": _("Flyttet"), "changed": _("Endret")}
 
 ALL = {
@@ -172,4 +193,6 @@ ALL = {
     "pathway_fields": PATHWAY_FIELDS,
     "step_fields": STEP_FIELDS,
     "step_changes": STEP_CHANGES,
+    "coverage_reasons": COVERAGE_REASONS,
+    "coverage_explanations": COVERAGE_EXPLANATIONS,
 }

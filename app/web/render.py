@@ -77,6 +77,8 @@ def _shown(field: str, value: Any, labels: dict[str, dict[str, str]]) -> str:
 env.filters["dato"] = _date
 env.filters["label"] = lambda value, mapping: mapping.get(value, value)
 env.filters["shown"] = _shown
+# 12 345: a no-break space between thousands, as Norwegian writes numbers.
+env.filters["tall"] = lambda n: "–" if n is None else f"{n:,}".replace(",", "\u00a0")
 
 
 _URL_TEMPLATES: dict[tuple[str, tuple[str, ...]], str] = {}

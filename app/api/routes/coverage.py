@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -10,13 +10,13 @@ from app.api.openapi import problems
 from app.api.responses import Json
 from app.domain import coverage, geography
 from app.http.deps import CatalogueReader, ReadSessionDep
+from app.http.params import MunicipalityPath
 from app.models.coverage import CoverageMatrix, MunicipalityCoverage, TemplateCoverage
 from app.models.geography import MunicipalityRead
 
 router = APIRouter(tags=["coverage"])
 
 TemplateParam = Annotated[int, Query(ge=1, le=2_147_483_647, description="A published pathway template's id")]
-MunicipalityNumberPath = Annotated[str, Path(pattern=r"^[0-9]{4}$", description="4-digit municipality number")]
 
 
 @router.get("/coverage", response_model=TemplateCoverage, responses=problems(401, 404, 409))
@@ -60,14 +60,14 @@ async def get_coverage_matrix(
 
 
 @router.get("/municipalities/{number}", response_model=MunicipalityRead, responses=problems(401, 404))
-async def get_municipality(session: ReadSessionDep, _reader: CatalogueReader, number: MunicipalityNumberPath) -> Json:
+async def get_municipality(session: ReadSessionDep, _reader: CatalogueReader, number: MunicipalityPath) -> Json:
     """One municipality, with its region and the organisations serving it."""
     return Json(geography.get_municipality(session, number))
 
 
 @router.get("/municipalities/{number}/coverage", response_model=MunicipalityCoverage, responses=problems(401, 404))
 async def get_municipality_coverage(
-    session: ReadSessionDep, _reader: CatalogueReader, number: MunicipalityNumberPath
+    session: ReadSessionDep, _reader: CatalogueReader, number: MunicipalityPath
 ) -> Json:
     """Every published template's steps for one municipality: what can its residents get?"""
     return Json(await run_in_threadpool(coverage.municipality_overview, session, number))
