@@ -185,11 +185,17 @@ def _plan(session: Session, template: PathwayTemplate) -> Plan:
 
 def published_plans(session: Session) -> list[Plan]:
     templates = session.execute(
-        select(PathwayTemplate)
-        .where(col(PathwayTemplate.status) == PathwayStatus.published.value)
-        .order_by(col(PathwayTemplate.title), col(PathwayTemplate.series))
+        select(PathwayTemplate).where(col(PathwayTemplate.status) == PathwayStatus.published.value)
     ).scalars()
-    return [_plan(session, t) for t in templates]
+    # By title as Norwegian sorts it (æ, ø, å after z), whatever the database's collation.
+    return sorted((_plan(session, t) for t in templates), key=lambda p: (_norwegian(p.title), p.series))
+
+
+_AFTER_Z = str.maketrans({"æ": "z{", "ø": "z|", "å": "z}"})
+
+
+def _norwegian(text: str) -> str:
+    return text.casefold().translate(_AFTER_Z)
 
 
 # --- the SQL -----------------------------------------------------------------------------------------------
@@ -357,9 +363,8 @@ def _places(session: Session, *, region: str | None, county: str | None) -> tupl
 
 def _numbers_in(session: Session, region_ids: list[int] | None) -> tuple[list[str] | None, dict[str, int | None]]:
     """The municipalities of `region_ids` (None: all) and every municipality's region."""
-    region_of: dict[str, int | None] = dict(
-        session.execute(select(col(Municipality.number), col(Municipality.region_id))).tuples().all()
-    )
+    rows = session.execute(select(col(Municipality.number), col(Municipality.region_id))).all()
+    region_of: dict[str, int | None] = {row[0]: row[1] for row in rows}
     if region_ids is None:
         return None, region_of
     wanted = set(region_ids)
@@ -565,12 +570,13 @@ def municipality_overview(session: Session, number: str, *, today: date | None =
 def matrix_csv(grid: dict[str, Any]) -> Iterator[bytes]:
     """The matrix as the service CSV is written: UTF-8 with BOM, semicolons, CRLF, formulas escaped.
 
-    One row per municipality; a step's cell is `covered`, `partial` or the reason code.
+    One row per municipality; a step's column is `step:<key>` (a key may be any slug, `name` too) and its
+    cell `covered`, `partial` or the reason code.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(
-        ["number", "name", "population", *(s["key"] for s in grid["steps"]), "covered_steps", "partial_steps"]
+        ["number", "name", "population", *(f"step:{s['key']}" for s in grid["steps"]), "covered_steps", "partial_steps"]
     )
     for row in grid["municipalities"]:
         cells = ["covered" if c["covered"] else "partial" if c["partial"] else str(c["reason"]) for c in row["cells"]]

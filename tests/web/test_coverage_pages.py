@@ -1,0 +1,144 @@
+"""The coverage pages through HTTP: the heat map with its map, a municipality's cells, the municipality page."""
+
+import re
+import xml.etree.ElementTree as ET
+from fastapi.testclient import TestClient
+
+from app.db import transaction
+from app.domain import pathways
+from app.models.pathway import PathwayCreate
+from tests.factories import SYSTEM, find_org_id, make_pathways, make_service, pathway_body
+
+FONNA_TOWNS = {"4614": "Stord", "1106": "Haugesund"}
+
+
+def _published_fonna_template() -> int:
+    """A published COPD template owned by Helse Fonna (region Helse Vest), as the heat map's subject."""
+    body = pathway_body(find_org_id("Helse Fonna HF"), "kols-fonna")
+    with transaction() as session:
+        draft = pathways.create(session, SYSTEM, PathwayCreate.model_validate(body))
+        return int(pathways.publish(session, SYSTEM, draft["id"], '"1"')["id"])
+
+
+def _rows(html: str) -> list[str]:
+    """Municipality names in table order."""
+    return re.findall(r'<th scope="row" class="rk-heat-name"><a [^>]*>([^<]+)</a>', html)
+
+
+def _svg(html: str) -> ET.Element:
+    svg = re.search(r"<svg.*?</svg>", html, re.S)
+    assert svg is not None
+    return ET.fromstring(svg.group(0))  # noqa: S314 (our own markup)
+
+
+def test_heat_map_opens_on_the_owners_region_with_a_cell_per_step(anon: TestClient) -> None:
+    template_id = _published_fonna_template()
+    make_service(name="KOLS-poliklinikk", level="specialist", forms=["outpatient"], patient_groups=["copd"])
+
+    response = anon.get(f"/pathways/{template_id}/coverage")
+
+    assert response.status_code == 200
+    html = response.text
+    assert "Helse Vest RHF" in html
+    rows = _rows(html)
+    assert len(rows) == 66  # Helse Vest's municipalities
+    assert rows == sorted(rows, key=str.casefold)
+    # Stord is in Helse Fonna's catchment: the outpatient step is covered by the one service.
+    stord = re.search(r'id="cell-4614-utredning">\s*<a href="([^"]+)"[^>]*>(.*?)</a>', html, re.S)
+    assert stord is not None
+    assert stord.group(1) == f"/pathways/{template_id}/coverage/4614#step-utredning"
+    assert "Dekket (1)" in stord.group(2)
+    # Bergen is in the region but outside Fonna's catchment: the reason is in words, not only in colour.
+    bergen = re.search(r'id="cell-4601-utredning">\s*<a [^>]*>(.*?)</a>', html, re.S)
+    assert bergen is not None
+    assert "Utenfor opptaksområdet" in bergen.group(1)
+    assert "✗" in bergen.group(1)
+
+
+def test_heat_map_sorts_by_population_and_share_and_covers_the_whole_country(anon: TestClient) -> None:
+    template_id = _published_fonna_template()
+    make_service(name="KOLS-poliklinikk", level="specialist", forms=["outpatient"], patient_groups=["copd"])
+
+    by_population = anon.get(f"/pathways/{template_id}/coverage", params={"sort": "population", "order": "desc"})
+    assert _rows(by_population.text)[:2] == ["Bergen", "Stavanger"]
+    assert 'aria-sort="descending"' in by_population.text
+
+    by_share = anon.get(f"/pathways/{template_id}/coverage", params={"sort": "share", "order": "desc"}).text
+    covered_first = _rows(by_share)[:16]
+    assert "Stord" in covered_first
+    assert "Bergen" not in covered_first
+
+    country = anon.get(f"/pathways/{template_id}/coverage", params={"region": "alle"})
+    assert country.status_code == 200
+    assert len(_rows(country.text)) == 357
+
+
+def test_the_map_has_a_linked_titled_area_per_municipality_and_a_legend(anon: TestClient) -> None:
+    template_id = _published_fonna_template()
+    make_service(name="KOLS-poliklinikk", level="specialist", forms=["outpatient"], patient_groups=["copd"])
+
+    html = anon.get(f"/pathways/{template_id}/coverage").text
+    svg = _svg(html)
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    links = svg.findall(".//svg:a", ns)
+    assert len(links) == 66
+    stord = next(a for a in links if a.get("href", "").endswith("/coverage/4614"))
+    title = stord.find("svg:title", ns)
+    assert title is not None
+    assert title.text == "Stord: 1 av 3 steg dekket (33 %)"
+    legend = re.findall(r"%: (\d+) kommuner?<", html)
+    assert sum(int(n) for n in legend) == 66
+    assert "© Kartverket, CC BY 4.0" in html
+
+
+def test_a_cell_opens_its_services_or_its_reason(anon: TestClient) -> None:
+    template_id = _published_fonna_template()
+    service = make_service(name="KOLS-poliklinikk", level="specialist", forms=["outpatient"], patient_groups=["copd"])
+
+    page = anon.get(f"/pathways/{template_id}/coverage/4614")
+    assert page.status_code == 200
+    assert "<html" in page.text
+    assert f'href="/rehab-services/{service["id"]}"' in page.text
+    assert "1 av 3 steg dekket" in page.text
+
+    panel = anon.get(
+        f"/pathways/{template_id}/coverage/4614",
+        params={"step": "rehabilitering"},
+        headers={"HX-Request": "true", "HX-Target": "coverage-detail"},
+    )
+    assert panel.status_code == 200
+    assert "<html" not in panel.text
+    assert "autofocus" in panel.text
+    assert 'class="rk-cov-step rk-cov-missing rk-cov-current"' in panel.text
+    assert "Kommunen har et aktivt tilbud for pasientgruppen" in panel.text  # wrong_form, explained
+    assert 'href="#cell-4614-rehabilitering"' in panel.text
+
+
+def test_draft_templates_and_unknown_places_are_refused_in_norwegian(anon: TestClient, client: TestClient) -> None:
+    draft_id, _ = make_pathways(find_org_id("Helse Fonna HF"))
+
+    assert anon.get(f"/pathways/{draft_id}/coverage").status_code == 401
+    refused = client.get(f"/pathways/{draft_id}/coverage", headers={"Accept": "text/html"})
+    assert refused.status_code == 409
+    assert "Dekning beregnes bare for publiserte forløpsmaler" in refused.text
+    assert anon.get("/pathways/999999/coverage").status_code == 404
+    assert anon.get("/municipalities/9999", headers={"Accept": "text/html"}).status_code == 404
+    assert anon.get("/pathways/1/coverage", params={"region": "<script>"}).status_code == 422
+
+
+def test_municipality_page_shows_every_published_template_beside_the_survey(anon: TestClient) -> None:
+    template_id = _published_fonna_template()
+    draft_id, _published = make_pathways(find_org_id("Helse Fonna HF"))
+    make_service(name="KOLS-poliklinikk", level="specialist", forms=["outpatient"], patient_groups=["copd"])
+
+    response = anon.get("/municipalities/4614")
+
+    assert response.status_code == 200
+    html = response.text
+    assert "<h1" in html
+    assert "Stord" in html
+    assert f'href="/pathways/{template_id}"' in html
+    assert f'href="/pathways/{draft_id}"' not in html
+    assert html.count('class="rk-cov-template"') == 2  # the Fonna template and make_pathways' published one
+    assert f'id="t{template_id}-step-utredning"' in html
+    assert "Kommuneundersøkelsen" in html
