@@ -2,6 +2,7 @@
 
 import re
 import xml.etree.ElementTree as ET
+
 from fastapi.testclient import TestClient
 
 from app.db import transaction
@@ -9,7 +10,6 @@ from app.domain import pathways
 from app.models.pathway import PathwayCreate
 from tests.factories import SYSTEM, find_org_id, make_pathways, make_service, pathway_body
 
-FONNA_TOWNS = {"4614": "Stord", "1106": "Haugesund"}
 
 
 def _published_fonna_template() -> int:
