@@ -11,7 +11,6 @@ from app.models.pathway import PathwayCreate
 from tests.factories import SYSTEM, find_org_id, make_pathways, make_service, pathway_body
 
 
-
 def _published_fonna_template() -> int:
     """A published COPD template owned by Helse Fonna (region Helse Vest), as the heat map's subject."""
     body = pathway_body(find_org_id("Helse Fonna HF"), "kols-fonna")
