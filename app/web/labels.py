@@ -165,9 +165,12 @@ COVERAGE_EXPLANATIONS = {
         "Et tilbud som ville dekket steget, er satt på pause, planlagt, avviklet eller utenfor gyldighetsperioden."
     ),
     "wrong_form": _(
-        "Kommunen har et aktivt tilbud for pasientgruppen på riktig nivå, men ikke i en form steget kan gis i."
+        "Et aktivt tilbud for pasientgruppen på riktig nivå tar imot pasienter fra kommunen, men ikke i en form "
+        "steget kan gis i."
     ),
-    "wrong_level": _("Kommunen har et aktivt tilbud for pasientgruppen, men på et annet nivå enn steget krever."),
+    "wrong_level": _(
+        "Et aktivt tilbud for pasientgruppen tar imot pasienter fra kommunen, men på et annet nivå enn steget krever."
+    ),
     "outside_catchment": _("Et passende tilbud finnes i regionen, men kommunen er ikke i opptaksområdet."),
     "no_service": _("Ingen tilbud i regionen passer steget."),
 }

@@ -109,7 +109,7 @@ def test_a_cell_opens_its_services_or_its_reason(anon: TestClient) -> None:
     assert "<html" not in panel.text
     assert "autofocus" in panel.text
     assert 'class="rk-cov-step rk-cov-missing rk-cov-current"' in panel.text
-    assert "Kommunen har et aktivt tilbud for pasientgruppen" in panel.text  # wrong_form, explained
+    assert "men ikke i en form steget kan gis i" in panel.text  # wrong_form, explained
     assert 'href="#cell-4614-rehabilitering"' in panel.text
 
 
