@@ -224,6 +224,24 @@ def pathway_body(owner_id: int, series: str = "kols-lunge", **overrides: Any) ->
     return body
 
 
+def step_body(
+    key: str,
+    levels: tuple[str, ...] = ("specialist",),
+    forms: tuple[str, ...] = ("inpatient",),
+    *,
+    general: bool = False,
+) -> dict[str, Any]:
+    """A pathway step named after its key, on `levels` in one of `forms`."""
+    return {
+        "key": key,
+        "title": key.capitalize(),
+        "levels": list(levels),
+        "forms": list(forms),
+        "responsible_role": "rehabilitation_team",
+        "general_services_count": general,
+    }
+
+
 def make_pathways(owner_id: int) -> tuple[int, int]:
     """Through the domain: a draft (series `matrise-utkast`) and a published version (`matrise-publisert`)."""
     from app.domain import pathways

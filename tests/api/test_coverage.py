@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from app.models.auth import Role, TokenScope
 from app.settings import get_settings
 from tests.conftest import TokenFactory
-from tests.factories import create_organisation, create_service, org_id, pathway_body
+from tests.factories import create_organisation, create_service, org_id, pathway_body, step_body
 
 API = "/api/v1"
 TEMPLATES = f"{API}/pathway-templates"
@@ -23,28 +23,11 @@ STORD, HAUGESUND, BERGEN, OSLO = "4614", "1106", "4601", "0301"
 # --- helpers -----------------------------------------------------------------------------------------------
 
 
-def _step(
-    key: str,
-    levels: tuple[str, ...] = ("specialist",),
-    forms: tuple[str, ...] = ("inpatient",),
-    *,
-    general: bool = False,
-) -> dict[str, Any]:
-    return {
-        "key": key,
-        "title": key.capitalize(),
-        "levels": list(levels),
-        "forms": list(forms),
-        "responsible_role": "rehabilitation_team",
-        "general_services_count": general,
-    }
-
-
 def _template(
     client: TestClient, owner: int, series: str = "dekning", *, status: str = "published", **overrides: Any
 ) -> dict[str, Any]:
     """A template (default: one `rehab` step for COPD) left as a draft, published or retired."""
-    body = pathway_body(owner, series, **{"steps": [_step("rehab")], **overrides})
+    body = pathway_body(owner, series, **{"steps": [step_body("rehab")], **overrides})
     created = client.post(TEMPLATES, json=body)
     assert created.status_code == 201, created.text
     template: dict[str, Any] = created.json()
@@ -167,7 +150,11 @@ def test_a_district_organisation_or_an_oslo_hospital_covers_only_partially(clien
 
 
 def test_the_matrix_of_a_region_agrees_with_each_municipality(client: TestClient, owner_org: int, fonna: int) -> None:
-    steps = [_step("rehab"), _step("dag", ("municipal",), ("day",)), _step("hjemme", ("municipal",), ("home_based",))]
+    steps = [
+        step_body("rehab"),
+        step_body("dag", ("municipal",), ("day",)),
+        step_body("hjemme", ("municipal",), ("home_based",)),
+    ]
     template = _template(client, owner_org, steps=steps)
     _service(client, fonna)
     _service(client, org_id(client, "Helse Bergen HF"), status="planned")
@@ -217,7 +204,9 @@ def _csv(response: Any) -> list[list[str]]:
 
 
 def test_the_matrix_as_csv(client: TestClient, owner_org: int, fonna: int) -> None:
-    template = _template(client, owner_org, steps=[_step("rehab"), _step("hjemme", ("municipal",), ("home_based",))])
+    template = _template(
+        client, owner_org, steps=[step_body("rehab"), step_body("hjemme", ("municipal",), ("home_based",))]
+    )
     _service(client, fonna)
     _service(client, org_id(client, "Arna", "district"), level="municipal", forms=["home_based"])
     params = {"template": template["id"], "region": "HV"}

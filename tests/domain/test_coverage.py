@@ -18,30 +18,13 @@ from app.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from app.models.coverage import MissReason
 from app.models.pathway import PathwayCreate
 from tests.conftest import SYSTEM
-from tests.factories import find_org_id, make_organisation, make_service, pathway_body
+from tests.factories import find_org_id, make_organisation, make_service, pathway_body, step_body
 
 STORD, HAUGESUND, BERGEN, BODO, OSLO = "4614", "1106", "4601", "1804", "0301"
 DAY = date(2026, 6, 15)  # a pinned "today"
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
-
-
-def _step(
-    key: str,
-    levels: tuple[str, ...] = ("specialist",),
-    forms: tuple[str, ...] = ("inpatient",),
-    *,
-    general: bool = False,
-) -> dict[str, Any]:
-    return {
-        "key": key,
-        "title": key.capitalize(),
-        "levels": list(levels),
-        "forms": list(forms),
-        "responsible_role": "rehabilitation_team",
-        "general_services_count": general,
-    }
 
 
 def _template(
@@ -53,7 +36,9 @@ def _template(
     title: str = "Dekningsforløp",
 ) -> int:
     """A template with these steps (default one `rehab` step), left as a draft, published or retired."""
-    body = pathway_body(owner, series, title=title, patient_groups=list(groups), steps=list(steps) or [_step("rehab")])
+    body = pathway_body(
+        owner, series, title=title, patient_groups=list(groups), steps=list(steps) or [step_body("rehab")]
+    )
     with transaction() as session:
         created = pathways.create(session, SYSTEM, PathwayCreate.model_validate(body))
         if status != "draft":
@@ -209,7 +194,7 @@ def test_a_trust_service_covers_every_municipality_of_its_catchment_and_no_other
 
 
 def test_a_district_only_catchment_is_partial_and_not_counted_as_covered(owner_org: int) -> None:
-    template = _template(owner_org, _step("rehab"), _step("kommune", ("municipal",)))
+    template = _template(owner_org, step_body("rehab"), step_body("kommune", ("municipal",)))
     lovisenberg = _service("Lovisenberg diakonale sykehus", name="Lungerehabilitering Lovisenberg")
     assert lovisenberg["catchment"] == [OSLO]
     answer = _coverage(template, OSLO)
@@ -360,7 +345,7 @@ def test_a_service_serves_the_templates_groups_and_their_descendants(
 
 def test_a_general_service_counts_only_where_the_step_says_so(owner_org: int) -> None:
     home = ("municipal",), ("home_based",)
-    template = _template(owner_org, _step("spesifikk", *home), _step("generell", *home, general=True))
+    template = _template(owner_org, step_body("spesifikk", *home), step_body("generell", *home, general=True))
     _service(_kommune("Haugesund"), level="municipal", forms=["home_based"], patient_groups=[])
     assert _states(template, HAUGESUND) == ["no_service", "covered"]
     assert _states(template, STORD) == ["no_service", "outside_catchment"]
@@ -370,7 +355,9 @@ def test_a_general_service_counts_only_where_the_step_says_so(owner_org: int) ->
 
 def test_a_template_without_patient_groups_is_served_only_by_general_services(owner_org: int) -> None:
     home = ("municipal",), ("home_based",)
-    template = _template(owner_org, _step("spesifikk", *home), _step("generell", *home, general=True), groups=())
+    template = _template(
+        owner_org, step_body("spesifikk", *home), step_body("generell", *home, general=True), groups=()
+    )
     _service(_kommune("Stord"), level="municipal", forms=["home_based"], patient_groups=["lung"])
     assert _states(template, STORD) == ["no_service", "no_service"]
     _service(_kommune("Stord"), level="municipal", forms=["home_based"], patient_groups=[])
@@ -378,7 +365,7 @@ def test_a_template_without_patient_groups_is_served_only_by_general_services(ow
 
 
 def test_a_step_without_forms_takes_any_form(owner_org: int) -> None:
-    template = _template(owner_org, _step("hvilken-som-helst", forms=()), _step("dogn"))
+    template = _template(owner_org, step_body("hvilken-som-helst", forms=()), step_body("dogn"))
     _service(forms=["digital"])
     assert _states(template, STORD) == ["covered", "wrong_form"]
 
@@ -441,7 +428,9 @@ def test_a_service_in_another_region_makes_no_near_miss_but_covers_its_own(owner
 
 
 def test_steps_and_cells_keep_the_templates_order(owner_org: int) -> None:
-    template = _template(owner_org, _step("zulu"), _step("alfa", ("municipal",)), _step("mike", forms=("day",)))
+    template = _template(
+        owner_org, step_body("zulu"), step_body("alfa", ("municipal",)), step_body("mike", forms=("day",))
+    )
     _service()
     answer = _coverage(template, STORD)
     assert [s["key"] for s in answer["steps"]] == ["zulu", "alfa", "mike"]
@@ -458,9 +447,9 @@ def _hv_catalogue(owner_org: int) -> int:
     """A three-step template and services of every kind of outcome around Helse Vest."""
     template = _template(
         owner_org,
-        _step("rehab"),
-        _step("dag", ("municipal",), ("day",)),
-        _step("hjemme", ("municipal",), ("home_based",), general=True),
+        step_body("rehab"),
+        step_body("dag", ("municipal",), ("day",)),
+        step_body("hjemme", ("municipal",), ("home_based",), general=True),
     )
     _service()  # Helse Fonna: rehab in its 16 municipalities
     _service("Helse Bergen HF", status="paused")
