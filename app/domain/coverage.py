@@ -31,13 +31,18 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     Select,
+    String,
     and_,
     case,
+    cast,
     exists,
     func,
     literal,
     or_,
     select,
+    true,
+    union,
+    union_all,
 )
 from sqlmodel import Session, col
 
@@ -52,7 +57,7 @@ from app.models import Catchment, Municipality, Organisation, Region
 from app.models.coverage import MissReason
 from app.models.organisation import OrganisationKind
 from app.models.pathway import PathwayStatus, PathwayTemplate, PathwayTemplatePatientGroup
-from app.models.rehab_service import ServiceForm, ServiceStatus
+from app.models.rehab_service import ServiceForm, ServiceLevel, ServiceStatus
 
 FORM_BITS = {form.value: 1 << i for i, form in enumerate(ServiceForm)}
 ALL_FORMS = sum(FORM_BITS.values())
@@ -83,7 +88,7 @@ class Plan:
         return any(step.general for step in self.steps)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Offer:
     """Services that look alike to the rules, as seen from one municipality (or one region)."""
 
@@ -228,17 +233,22 @@ def _partial_providers(session: Session) -> dict[int, set[str]]:
 
 
 def _candidates(the_plan: Plan, today: date, partial_providers: Iterable[int]) -> CTE:
-    """Every live service that could matter for the template, with what the rules look at."""
+    """Every live service that could matter for the template, with what the rules look at.
+
+    Driven from the patient-group index (a few thousand services of 100,000), never a scan of the services.
+    A service's forms come as a bit set, cut to the forms the template's steps name: the rules only ask
+    whether a service shares a form with a step, so services differing in other forms are one offer.
+    """
     s = services.c
-    in_group = s.id.in_(
-        select(service_groups.c.service_id).where(service_groups.c.patient_group_id.in_(sorted(the_plan.groups)))
-    )
+    grouped = select(service_groups.c.service_id).where(service_groups.c.patient_group_id.in_(sorted(the_plan.groups)))
+    ids: Any = grouped
+    general: ColumnElement[Any] = literal(0)
     if the_plan.any_general:
-        no_group = ~exists().where(service_groups.c.service_id == s.id)
-        wanted: ColumnElement[bool] = or_(in_group, no_group)
-        general: ColumnElement[Any] = case((in_group, 0), else_=1)
-    else:
-        wanted, general = in_group, literal(0)
+        # Services without a patient group: the id index alone finds them, without reading the rows.
+        plain = select(s.id).where(~exists().where(service_groups.c.service_id == s.id))
+        ids = union(grouped, plain)
+        general = case((s.id.in_(grouped), 0), else_=1)
+    wanted = ids.subquery("wanted")
     active = case(
         (
             and_(
@@ -257,7 +267,13 @@ def _candidates(the_plan: Plan, today: date, partial_providers: Iterable[int]) -
         else literal(0)
     )
     bit = case(*((service_forms.c.form == form, value) for form, value in FORM_BITS.items()), else_=0)
-    return (
+    named = 0
+    for step in the_plan.steps:
+        named |= step.forms
+    forms = (select(func.coalesce(func.sum(bit), 0)).where(service_forms.c.service_id == s.id).scalar_subquery()).op(
+        "&"
+    )(named)
+    base = (
         select(
             s.id.label("id"),
             s.level.label("level"),
@@ -265,56 +281,111 @@ def _candidates(the_plan: Plan, today: date, partial_providers: Iterable[int]) -
             active.label("active"),
             general.label("general"),
             pprov.label("pprov"),
-            func.sum(bit).label("forms"),
+            forms.label("forms"),
         )
-        .join_from(services, service_forms, service_forms.c.service_id == s.id)
-        .where(s.deleted_at.is_(None), wanted)
-        .group_by(s.id, s.level, s.provider_id, s.status, s.valid_from, s.valid_to, s.catchment_inherited)
-        .cte("candidates")
+        .join_from(wanted, services, s.id == wanted.c[0])
+        .where(s.deleted_at.is_(None))
+        .cte("base")
     )
+    # Two services that look the same to every step of this template are one offer: group by what the rules
+    # see per step (relevant group, and the level, and a form), and keep one of them as the offer's example.
+    b = base.c
+    rel: list[ColumnElement[Any]] = []
+    lvl: list[ColumnElement[Any]] = []
+    fit: list[ColumnElement[Any]] = []
+    for i, step in enumerate(the_plan.steps):
+        relevant: ColumnElement[bool] = true() if step.general else b.general == 0
+        level_ok = and_(relevant, b.level.in_(sorted(step.levels)))
+        rel.append(case((relevant, 1 << i), else_=0))
+        lvl.append(case((level_ok, 1 << i), else_=0))
+        fit.append(case((and_(level_ok, b.forms.op("&")(step.forms) != 0), 1 << i), else_=0))
+    example = (
+        b.forms + case((b.general == 1, GENERAL_FLAG), else_=0) + case((b.level == SPECIALIST, LEVEL_FLAG), else_=0)
+    )
+    return select(
+        b.id,
+        b.provider_id,
+        b.active,
+        b.pprov,
+        _total(rel).label("rel"),
+        _total(lvl).label("lvl"),
+        _total(fit).label("fit"),
+        example.label("example"),
+    ).cte("candidates")
 
 
-def _offers_by_municipality(
-    session: Session, cand: CTE, numbers: list[str] | None, partial: dict[int, set[str]]
-) -> dict[str, list[Offer]]:
+def _total(parts: list[ColumnElement[Any]]) -> ColumnElement[Any]:
+    total: ColumnElement[Any] = literal(0)
+    for part in parts:
+        total = total + part
+    return total
+
+
+# An offer's example service packed in one integer (forms, general, level), so MIN picks one whole service.
+GENERAL_FLAG = 1 << len(FORM_BITS)
+LEVEL_FLAG = GENERAL_FLAG << 1
+SPECIALIST = ServiceLevel.specialist.value
+MUNICIPAL = ServiceLevel.municipal.value
+
+
+_UNPACKED: dict[int, tuple[str, int, bool]] = {}
+
+
+def _unpack(example: int, active: bool, partial: bool, count: int, service_id: int | None = None) -> Offer:
+    fields = _UNPACKED.get(example)
+    if fields is None:
+        level = SPECIALIST if example & LEVEL_FLAG else MUNICIPAL
+        fields = _UNPACKED[example] = (level, example & ALL_FORMS, bool(example & GENERAL_FLAG))
+    return Offer(*fields, active, partial, count, service_id)
+
+
+def _offers(
+    session: Session, cand: CTE, region_ids: list[int] | None, partial: dict[int, set[str]]
+) -> tuple[dict[str, list[Offer]], dict[int, set[Offer]]]:
+    """What serves each municipality (by catchment), and what exists in each region by where its provider is
+    (a service may have no catchment at all): one statement, so the candidates are found once.
+
+    Every municipality's rows are read even for one region: walking each candidate's catchment once is
+    cheaper than any filter by municipality, which makes SQLite probe the catchment key per number."""
     c = service_catchment.c
-    stmt: Select[Any] = (
+    o = organisations.c
+    signature = (cand.c.fit, cand.c.lvl, cand.c.rel)
+    here: Select[Any] = (
         select(
-            c.municipality_number,
-            cand.c.level,
-            cand.c.forms,
-            cand.c.general,
+            literal("m").label("kind"),
+            c.municipality_number.label("place"),
+            func.min(cand.c.example),
             cand.c.active,
             cand.c.pprov,
-            func.count(),
+            func.count().label("n"),
         )
         .join_from(cand, service_catchment, c.service_id == cand.c.id)
-        .group_by(c.municipality_number, cand.c.level, cand.c.forms, cand.c.general, cand.c.active, cand.c.pprov)
+        .group_by(c.municipality_number, *signature, cand.c.active, cand.c.pprov)
     )
-    if numbers is not None:
-        stmt = stmt.where(c.municipality_number.in_(numbers))
-    out: dict[str, list[Offer]] = {}
-    for number, level, forms, general, active, pprov, count in session.execute(stmt):
-        is_partial = bool(pprov) and number in partial.get(pprov, ())
-        out.setdefault(number, []).append(Offer(level, int(forms), bool(general), bool(active), is_partial, count))
-    return out
-
-
-def _offers_by_provider_region(session: Session, cand: CTE, region_ids: list[int] | None) -> dict[int, set[Offer]]:
-    """What exists in each region by where its provider is (a service may have no catchment at all)."""
-    o = organisations.c
-    stmt: Select[Any] = (
-        select(o.region_id, cand.c.level, cand.c.forms, cand.c.general, cand.c.active)
+    there: Select[Any] = (
+        select(
+            literal("r"),
+            cast(o.region_id, String),
+            func.min(cand.c.example),
+            cand.c.active,
+            literal(0),
+            func.count(),
+        )
         .join_from(cand, organisations, o.id == cand.c.provider_id)
         .where(o.region_id.is_not(None), cand.c.active == 1)
-        .distinct()
+        .group_by(o.region_id, *signature, cand.c.active)
     )
     if region_ids is not None:
-        stmt = stmt.where(o.region_id.in_(region_ids))
-    out: dict[int, set[Offer]] = {}
-    for region_id, level, forms, general, active in session.execute(stmt):
-        out.setdefault(region_id, set()).add(Offer(level, int(forms), bool(general), bool(active), False))
-    return out
+        there = there.where(o.region_id.in_(region_ids))
+    by_municipality: dict[str, list[Offer]] = {}
+    by_region: dict[int, set[Offer]] = {}
+    for kind, place, example, active, pprov, count in session.execute(union_all(here, there)):
+        if kind == "m":
+            is_partial = bool(pprov) and place in partial.get(pprov, ())
+            by_municipality.setdefault(place, []).append(_unpack(example, bool(active), is_partial, count))
+        else:
+            by_region.setdefault(int(place), set()).add(_unpack(example, True, False, 1))
+    return by_municipality, by_region
 
 
 def _region_offers(
@@ -361,14 +432,10 @@ def _places(session: Session, *, region: str | None, county: str | None) -> tupl
     return label, places, regions
 
 
-def _numbers_in(session: Session, region_ids: list[int] | None) -> tuple[list[str] | None, dict[str, int | None]]:
-    """The municipalities of `region_ids` (None: all) and every municipality's region."""
+def _regions_of(session: Session) -> dict[str, int | None]:
+    """Every municipality's region."""
     rows = session.execute(select(col(Municipality.number), col(Municipality.region_id))).all()
-    region_of: dict[str, int | None] = {row[0]: row[1] for row in rows}
-    if region_ids is None:
-        return None, region_of
-    wanted = set(region_ids)
-    return sorted(n for n, r in region_of.items() if r in wanted), region_of
+    return {row[0]: row[1] for row in rows}
 
 
 # --- answers -----------------------------------------------------------------------------------------------
@@ -458,9 +525,9 @@ def _grid(
 ) -> list[list[Cell]]:
     partial = _partial_providers(session)
     cand = _candidates(the_plan, today, partial)
-    numbers, region_of = _numbers_in(session, region_ids)
-    here = _offers_by_municipality(session, cand, numbers, partial)
-    regions = _region_offers(here, region_of, _offers_by_provider_region(session, cand, region_ids))
+    region_of = _regions_of(session)
+    here, by_provider = _offers(session, cand, region_ids, partial)
+    regions = _region_offers(here, region_of, by_provider)
     return [
         [judge(step, here.get(p.number, ()), regions.get(p.region_id, ())) for step in the_plan.steps] for p in places
     ]
@@ -485,12 +552,9 @@ def _template_coverage(session: Session, the_plan: Plan, place: Municipality, to
     partial = _partial_providers(session)
     cand = _candidates(the_plan, today, partial)
     region_ids = [place.region_id] if place.region_id is not None else []
-    numbers, region_of = _numbers_in(session, region_ids)
-    regions = _region_offers(
-        _offers_by_municipality(session, cand, numbers, partial),
-        region_of,
-        _offers_by_provider_region(session, cand, region_ids),
-    )
+    region_of = _regions_of(session)
+    here, by_provider = _offers(session, cand, region_ids, partial)
+    regions = _region_offers(here, region_of, by_provider)
     offers, listed = _services_for(session, cand, place.number, partial)
     steps = []
     for step in the_plan.steps:
@@ -525,7 +589,7 @@ def _services_for(
     """Each candidate service serving `number`, one offer each, and the services as the answer lists them."""
     c = service_catchment.c
     rows = session.execute(
-        select(cand, services.c.name)
+        select(cand, services.c.name, services.c.level)
         .join_from(cand, service_catchment, c.service_id == cand.c.id)
         .join(services, services.c.id == cand.c.id)
         .where(c.municipality_number == number)
@@ -541,7 +605,7 @@ def _services_for(
     listed = {}
     for r in rows:
         is_partial = bool(r.pprov) and number in partial.get(r.pprov, ())
-        offers.append(Offer(r.level, int(r.forms), bool(r.general), bool(r.active), is_partial, 1, r.id))
+        offers.append(_unpack(r.example, bool(r.active), is_partial, 1, r.id))
         listed[r.id] = {
             "id": r.id,
             "name": r.name,
