@@ -9,13 +9,16 @@ from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
-from app.db import is_sqlite, migrations, transaction
-from app.domain import auth, catalogue, demo, geography, reference, taxonomy
+from app.db import get_engine, is_sqlite, migrations, transaction
+from app.domain import auth, catalogue, demo, geography, personal_data, reference, taxonomy
 from app.domain.actor import Actor, system_actor
 from app.domain.errors import DomainError
 from app.domain.imports import runner
+from app.kit.personal_data import mask
 from app.models.auth import Role, TokenCreate, TokenScope, UserCreate, UserKind, UserUpdate
 from app.models.imports import ImportKind
 from app.settings import PROJECT_ROOT, get_settings
@@ -30,11 +33,13 @@ users_app = typer.Typer(help="Brukere og integrasjonsklienter.", no_args_is_help
 tokens_app = typer.Typer(help="API-tokener.", no_args_is_help=True)
 reference_app = typer.Typer(help="Referansedata som følger med i app/reference.", no_args_is_help=True)
 demo_app = typer.Typer(help="Det oppdiktede demodatasettet.", no_args_is_help=True)
+personal_data_app = typer.Typer(help="Personopplysninger: fødselsnumre og d-numre i databasen.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(reference_app, name="reference")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(personal_data_app, name="personal-data")
 
 
 T = TypeVar("T")
@@ -47,6 +52,13 @@ def _cli_actor() -> Actor:
 def _fail(message: str) -> NoReturn:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
+
+
+def _invalid(exc: ValueError) -> str:
+    """A validation error as field: message, without the values typed (one may be a fødselsnummer)."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    return mask(str(exc))
 
 
 def _safe_url() -> str:
@@ -170,7 +182,7 @@ def users_create(
             password=password,
         )
     except ValueError as exc:
-        _fail(f"Ugyldig bruker: {exc}")
+        _fail(f"Ugyldig bruker: {_invalid(exc)}")
     with transaction() as session:
         user = _run(lambda: auth.create_user(session, _cli_actor(), data))
     typer.echo(f"Opprettet bruker {user['id']} {user['email']} ({user['role']}).")
@@ -227,7 +239,7 @@ def tokens_create(
                 expires_in_days=expires_days or None,
             )
         except ValueError as exc:
-            _fail(f"Ugyldig token: {exc}")
+            _fail(f"Ugyldig token: {_invalid(exc)}")
         token = _run(lambda: auth.create_token(session, _cli_actor(), data))
     typer.echo(f"Token {token['id']} ({token['scope']}) for {user}. Send det som `Authorization: Bearer <token>`:")
     typer.echo(token["token"])
@@ -246,7 +258,7 @@ def _run(action: Callable[[], T]) -> T:
     try:
         return action()
     except DomainError as exc:
-        _fail(exc.detail)
+        _fail(mask(exc.detail))
 
 
 @app.command("import")
@@ -283,13 +295,47 @@ def import_file(
         for column in ("rad", "kolonne", "problem"):
             errors.add_column(column)
         for error in report.row_errors[:200]:
-            errors.add_row(str(error.index), error.column or "", error.message)
+            errors.add_row(str(error.index), mask(error.column or ""), mask(error.message))
         console.print(errors)
         if len(report.row_errors) > 200:
             console.print(f"… og {len(report.row_errors) - 200} til")
         raise typer.Exit(1)
     if report.applied:
         console.print(f"Importbunke {report.batch_id} er importert.")
+
+
+_KINDS = {
+    "fnr": "fødselsnummer",
+    "d": "d-nummer",
+    "h": "h-nummer (eller syntetisk fra NAV Dolly)",
+    "synthetic": "syntetisk testnummer (Tenor)",
+    "2032": "fødselsnummer etter 2032-regelen",
+}
+
+
+@personal_data_app.command("scan")
+def personal_data_scan() -> None:
+    """Let etter fødselsnumre, d-, h- og syntetiske numre i alle tekstkolonner og i revisjonssporet.
+
+    Skriver tabell, rad (primærnøkkel), kolonne og slag nummer for hvert funn, aldri sifrene. Kode 0 når
+    ingenting er funnet, 1 når noe er funnet.
+    """
+    found = 0
+    with Session(get_engine()) as session:
+        for hit in personal_data.scan(session):
+            if not found:
+                typer.echo("tabell\trad\tkolonne\tslag")
+            found += 1
+            typer.echo(f"{hit.table}\t{hit.key}\t{hit.column}\t{_KINDS[hit.kind]}")
+    if found:
+        typer.secho(
+            f"Fant {found} mulige fødselsnumre eller d-numre (sifrene vises ikke). Fjern dem: Rehabkart skal ikke"
+            " ha personopplysninger om pasienter.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo("Fant ingen fødselsnumre eller d-numre i databasen.")
 
 
 @app.command()

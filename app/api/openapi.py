@@ -32,7 +32,8 @@ _DESCRIPTIONS = {
     404: "Not found",
     409: "Conflict with the current state (duplicate key, reference data)",
     412: "If-Match names a version that is no longer current",
-    422: "Invalid input; `errors` lists each field",
+    422: "Invalid input (`/problems/personal-data` when a text holds a national identity number); `errors` lists"
+    " each field",
     428: "If-Match is required for this write",
     429: "Too many failed attempts; see Retry-After",
 }

@@ -48,6 +48,7 @@ class InvalidInput(DomainError):
 class FieldError:
     loc: tuple[str | int, ...]
     message: str
+    kind: str | None = None  # pydantic's error type, when it came from a schema ("personal_data", …)
 
 
 @dataclass
@@ -94,4 +95,4 @@ def validated(schema: type[M], values: dict[str, Any], detail: str) -> M:
 
 def schema_errors(exc: ValidationError) -> list[FieldError]:
     """A pydantic error as FieldErrors under `body`, so one mapping serves schema and domain errors."""
-    return [FieldError(("body", *e["loc"]), str(e["msg"])) for e in exc.errors()]
+    return [FieldError(("body", *e["loc"]), str(e["msg"]), e["type"]) for e in exc.errors()]

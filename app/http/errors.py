@@ -30,6 +30,7 @@ from app.domain.errors import (
     Unauthenticated,
 )
 from app.domain.versioning import etag
+from app.kit.personal_data import mask
 from app.settings import get_settings
 from app.web.render import render
 
@@ -58,7 +59,7 @@ def wants_html(request: Request) -> bool:
 def html_error(request: Request, status: int, detail: str) -> HTMLResponse:
     title = _TITLES.get(status, "Feil")
     actor = getattr(request.state, "actor", ANONYMOUS)  # the menu shows who is logged in, when that is known
-    return render(request, "errors/error.html", {"actor": actor, "title": title, "detail": detail}, status)
+    return render(request, "errors/error.html", {"actor": actor, "title": title, "detail": mask(detail)}, status)
 
 
 PROBLEM_BASE = "/problems/"
@@ -75,6 +76,27 @@ _DOMAIN: dict[type[DomainError], tuple[int, str, str]] = {
     Rejected: (422, "rows-rejected", "Rows rejected"),
 }
 
+# A text carrying a national identity number (the `personal_data` error of app.models.types): refused with
+# its own type, so a client can tell the user what to remove; the number itself is never echoed.
+PERSONAL_DATA = "personal_data"
+_PERSONAL_DATA_PROBLEM = (
+    "personal-data",
+    "Personal data refused",
+    "A text looks like it contains a Norwegian national identity number; remove it. Nothing was written",
+)
+
+
+def _masked(value: Any) -> Any:
+    """`value` with every national identity number in its texts masked: an error body never repeats one,
+    whatever a message quotes (an import cell, a path)."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(item) for item in value]
+    return value
+
 
 def problem(request: Request, status: int, slug: str, title: str, detail: str, **extra: Any) -> ProblemJson:
     body = {
@@ -85,7 +107,7 @@ def problem(request: Request, status: int, slug: str, title: str, detail: str, *
         "instance": request.url.path,
         **extra,
     }
-    return ProblemJson(body, status_code=status)
+    return ProblemJson(_masked(body), status_code=status)
 
 
 def _loc(loc: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
@@ -107,11 +129,15 @@ async def _validation(request: Request, exc: Exception) -> Response:
     if wants_html(request):
         return html_error(request, 422, "Noen av verdiene i adressen er ugyldige.")
     errors = []
-    for err in exc.errors():
+    personal = False
+    for err in exc.errors():  # never their `input`: it may be the very text refused
         loc = list(err.get("loc", ()))
         # Drop pydantic's tagged-union / function hints so paths read as field paths.
         loc = [p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))]
         errors.append({**_loc(loc), "message": str(err.get("msg", "invalid"))})
+        personal = personal or err.get("type") == PERSONAL_DATA
+    if personal:
+        return problem(request, 422, *_PERSONAL_DATA_PROBLEM, errors=errors)
     return problem(
         request,
         422,
@@ -135,6 +161,9 @@ async def domain_problem(request: Request, exc: Exception) -> Response:
         # A bad cursor is a bad request, not a bad entity.
         if exc.errors and all(e.loc == ("query", "cursor") for e in exc.errors):
             status, slug, title = 400, "invalid-cursor", "Invalid cursor"
+        if any(e.kind == PERSONAL_DATA for e in exc.errors):
+            slug, title, detail = _PERSONAL_DATA_PROBLEM
+            return problem(request, status, slug, title, detail, **extra)
     if isinstance(exc, Rejected):
         extra["row_errors"] = [{"row": e.index, "column": e.column, "message": e.message} for e in exc.row_errors]
     response = problem(request, status, slug, title, exc.detail, **extra)

@@ -10,14 +10,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
 
 from app.models.base import Tracked
 from app.models.rehab_service import ServiceForm, ServiceLevel
-from app.models.types import BoundedDate, Code, LongText, Name, ShortText, Url, UtcDatetime
+from app.models.types import BoundedDate, Code, LongText, Name, ShortText, Url, UtcDatetime, refuse_personal_data
 
 MAX_STEPS = 200
 
@@ -30,6 +30,8 @@ Slug = Annotated[
         description="Lower-case letters, digits and hyphens, e.g. `kreft-hjem`",
         examples=["kreft-hjem"],
     ),
+    # Digits are allowed, so 11 of them could be a national identity number: refused as in free text.
+    AfterValidator(refuse_personal_data),
 ]
 
 

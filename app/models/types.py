@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, St
 from pydantic_core import PydanticCustomError
 
 from app.kit.identifiers import orgnr_is_valid
+from app.kit.personal_data import contains_identity_number
 from app.kit.text import nfc
 
 # NUL and other C0 controls break PostgreSQL text and terminals, C1 controls (U+0080-U+009F) are never
@@ -16,17 +17,35 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+PERSONAL_DATA_MESSAGE = (
+    "Teksten ser ut til å inneholde et fødselsnummer eller d-nummer. Rehabkart skal ikke ha personopplysninger"
+    " om pasienter: fjern nummeret. (Et kontonummer kan skrives 1234.56.78903.)"
+)
+
+
+def refuse_personal_data(value: str) -> str:
+    """`value`, unless it carries a Norwegian national identity number (app.kit.personal_data).
+
+    The error's type is `personal_data`: the API answers it as /problems/personal-data, the pages and the
+    importer show the message. The message never repeats the number.
+    """
+    if contains_identity_number(value):
+        raise PydanticCustomError("personal_data", PERSONAL_DATA_MESSAGE)
+    return value
+
+
 # Text is checked as sent, before stripping: strip_whitespace removes some controls (U+0085, and
 # Python's str.strip() U+001C-U+001F too), which would hide them from the check and let them pad a value
 # past its length limit. Then it is put in NFC, so that the length limit counts composed characters and
-# 'Å' is stored and searched as one character however the client encoded it. Non-strings pass through
-# to the type check.
+# 'Å' is stored and searched as one character however the client encoded it, and refused if it carries a
+# national identity number (every free-text type: names, texts, external ids, and phone numbers, e-mail
+# addresses and URLs too, whose patterns would let 11 digits through). Non-strings pass through to the type check.
 def _single_line(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     if _CONTROL_OR_NEWLINE.search(value):
         raise ValueError("must be a single line without control characters")
-    return nfc(value)
+    return refuse_personal_data(nfc(value))
 
 
 def _multi_line(value: Any) -> Any:
@@ -34,7 +53,7 @@ def _multi_line(value: Any) -> Any:
         return value
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
-    return nfc(value)
+    return refuse_personal_data(nfc(value))
 
 
 def _orgnr(value: str) -> str:

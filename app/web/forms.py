@@ -6,7 +6,9 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app.domain.errors import FieldError
+from app.kit.personal_data import mask
 from app.models.rehab_service import RehabServiceFields
+from app.models.types import PERSONAL_DATA_MESSAGE
 
 LIST_FIELDS = ("forms", "patient_groups", "age_groups", "referrers")
 INT_FIELDS = ("capacity_number", "waiting_time_days", "provider_id")
@@ -66,6 +68,7 @@ _MESSAGES = {
     "date_type": "Skriv en gyldig dato.",
     "string_pattern_mismatch": "Har feil format.",
     "extra_forbidden": "Ukjent felt.",
+    "personal_data": PERSONAL_DATA_MESSAGE,
 }
 _VALUE_ERRORS = {
     "valid_to must not be before valid_from": ("valid_to", "Sluttdato kan ikke være før startdato."),
@@ -108,3 +111,12 @@ def domain_messages(errors: list[FieldError]) -> dict[str, str]:
             message = "Ukjent organisasjon."
         out.setdefault(name, message)
     return out
+
+
+def masked(values: dict[str, Any]) -> dict[str, Any]:
+    """A form's values as it is shown again after an error, every national identity number typed masked
+    ("•••••• •••••"), so the page never repeats one: the person deletes the dots and saves again."""
+    return {
+        name: mask(value) if isinstance(value, str) else [mask(v) for v in value] if isinstance(value, list) else value
+        for name, value in values.items()
+    }

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 from app.domain import taxonomy
 from app.domain.errors import FieldError
 from app.domain.merging import merge_untouched
+from app.models.types import PERSONAL_DATA_MESSAGE
 from app.web import labels
 
 LANES = ("municipal", "specialist")  # top to bottom in the drawing
@@ -188,6 +189,7 @@ _MESSAGES: list[tuple[re.Pattern[str], str]] = [
         (r"must be between 1900-01-01 and 2200-12-31", "Datoen må være mellom 1900 og 2200."),
         (r"single line", "Må stå på én linje."),
         (r"control characters", "Inneholder tegn som ikke er tillatt."),
+        (re.escape(PERSONAL_DATA_MESSAGE), PERSONAL_DATA_MESSAGE),
         (r"^Input should be '", "Velg et av alternativene."),
         (r"a checklist item needs a code or a text", "Et punkt i sjekklisten mangler tekst."),
         (r"^'(.+)' is already the key of step (\d+)$", "Nøkkelen «{0}» brukes allerede av steg {1}."),

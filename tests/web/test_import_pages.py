@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy import func, select, update
+from sqlmodel import col
 
 from app.db import transaction
 from app.kit.identifiers import orgnr_is_valid
@@ -409,3 +410,44 @@ def test_a_forged_csrf_token_is_refused(editor: TestClient) -> None:
     )
     assert response.status_code == 403
     assert "Skjemaet var utløpt eller ble ikke sendt fra Rehabkart" in response.text
+
+
+NUMBER = "15076500565"  # a fødselsnummer with valid check digits (see tests/domain/test_personal_data.py)
+
+
+def test_problems_quoting_an_identity_number_show_it_masked(editor: TestClient) -> None:
+    """A row message quotes the cell it is about ("unknown level '…'", "'…' is not a date"): the preview masks
+    every identity number in it, as it does in the file's name."""
+    data = (
+        "Tilbyder orgnr;Ekstern ID;Navn;Nivå;Form;Gyldig fra\n"
+        f"983974694;P1;Kurs;{NUMBER};dag;{NUMBER[:6]}.{NUMBER[6:]}\n"
+        f"{NUMBER[:6]} {NUMBER[6:]};P2;Kurs;spesialist;dag;\n"
+    ).encode()
+    before = fingerprint()
+    response = upload(editor, f"pasient {NUMBER}.csv", data)
+    assert response.status_code == 422
+    assert NUMBER[:6] not in response.text
+    assert NUMBER[6:] not in response.text
+    for message in (
+        "unknown level '•••••••••••'",
+        "'••••••.•••••' is not a date (use dd.mm.yyyy or yyyy-mm-dd)",
+        "no organisation with organisation number '•••••••••••'",
+    ):
+        assert str(escape(message)) in response.text
+    assert "pasient •••••••••••.csv" in response.text
+    assert fingerprint() == before
+
+
+def test_a_clean_upload_keeps_its_file_name_masked(editor: TestClient) -> None:
+    preview = upload(editor, f"pasient-{NUMBER}.csv", GOOD.encode())
+    assert preview.status_code == 200
+    assert NUMBER[:6] not in preview.text
+    assert NUMBER[6:] not in preview.text
+    assert "pasient-•••••••••••.csv" in preview.text
+    with transaction() as session:
+        kept = session.execute(select(col(PendingImport.file_name))).scalars().all()
+    assert kept == ["pasient-•••••••••••.csv"]
+    batch = editor.get(confirm(editor, pending_token(preview)).headers["location"])
+    assert "pasient-•••••••••••.csv" in batch.text
+    assert NUMBER[6:] not in batch.text
+    assert NUMBER[6:] not in editor.get("/imports").text

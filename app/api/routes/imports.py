@@ -48,7 +48,7 @@ async def create_import(
     data = await file.read(get_settings().import_max_bytes + 1)  # the body's size is capped by the middleware
     if len(data) > get_settings().import_max_bytes:
         return _too_large(request)
-    name = (file.filename or "upload")[:255]
+    name = file.filename or "upload"  # cut and masked where it is kept (imports.batches.stored_file_name)
     try:
         # In a worker thread: a long file must not stop the event loop serving everyone else.
         report = await run_in_threadpool(runner.run_import, session, actor, data, name, kind, dry_run=dry_run)

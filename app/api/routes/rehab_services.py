@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic import AfterValidator
 from sqlmodel import Session
 
 from app.api.openapi import ETAG_HEADER, problems, with_etag
@@ -24,7 +25,7 @@ from app.models.rehab_service import (
     ServiceSource,
     ServiceStatus,
 )
-from app.models.types import IsoDatetime
+from app.models.types import IsoDatetime, refuse_personal_data
 
 router = APIRouter(prefix="/rehab-services", tags=["rehab-services"])
 
@@ -138,7 +139,12 @@ def upsert_rehab_service(
     session: SessionDep,
     actor: Writer,
     provider_id: IdPath,
-    external_id: Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]+$")],
+    # Guarded as the body's ExternalId is: a national identity number is a 422 /problems/personal-data.
+    external_id: Annotated[
+        str,
+        Path(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]+$"),
+        AfterValidator(refuse_personal_data),
+    ],
     body: RehabServiceUpsert,
     if_match: IfMatch = None,
 ) -> Json:

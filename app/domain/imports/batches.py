@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 
 from app.domain.actor import Actor
 from app.domain.errors import NotFound, RowError
+from app.kit.personal_data import mask
 from app.kit.text import nfc
 from app.models import ImportBatch
 from app.models.base import shaped
@@ -54,9 +55,22 @@ class Report:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
 
+def stored_file_name(file_name: str) -> str:
+    """An uploaded file's name as it is kept and shown: in NFC (a Mac names files in NFD; stored text is NFC),
+    any national identity number in it masked, at most 255 characters.
+
+    Masked, not refused: the name is the uploader's own label for the file, not catalogue content, and
+    refusing a clean import over it would only make them rename the file; masked, the rest of the name
+    still tells the batch apart, and no digit of the number is stored, listed or echoed. Masked before it is
+    cut (a number cut in two would keep its first digits) and after (a cut can leave 11 digits of a longer run)."""
+    return mask(mask(nfc(file_name))[:255])
+
+
 def new_report(kind: ImportKind, file_name: str, data: bytes, *, dry_run: bool) -> Report:
-    """An empty report on the file, named in NFC (a Mac names files in NFD; stored text is NFC)."""
-    return Report(kind=kind, file_name=nfc(file_name)[:255], sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
+    """An empty report on the file, named as `stored_file_name` keeps it."""
+    return Report(
+        kind=kind, file_name=stored_file_name(file_name), sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run
+    )
 
 
 def open_batch(session: Session, actor: Actor, report: Report) -> ImportBatch:

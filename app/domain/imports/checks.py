@@ -89,7 +89,10 @@ class Checker:
                 self._count()
                 key_errors: list[RowError] = []
                 provider_id = find_provider(cells, columns, table.headers, self.lookups, number, key_errors)
-                external_id = c.text(cell(cells, columns, "external_id"))
+                try:
+                    external_id = c.guarded_text(cell(cells, columns, "external_id"))
+                except c.CellError:  # an identity number: `parse` says so, on its column
+                    external_id = None
                 if provider_id is None or external_id is None:
                     parsed = parse(number, cells)  # reports every problem of the row, not only the key
                     self.reject(table.name, parsed if isinstance(parsed, list) else key_errors)

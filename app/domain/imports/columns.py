@@ -6,6 +6,10 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from pydantic_core import PydanticCustomError
+
+from app.models.types import refuse_personal_data
+
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})
 
 
@@ -142,6 +146,18 @@ def text(value: Any) -> str | None:
         value = int(value)
     out = unicodedata.normalize("NFC", str(value).strip(_TRIM))
     return out or None
+
+
+def guarded_text(value: Any) -> str | None:
+    """A text cell stored as it is, not through the shared text types (the external ID, a survey's contact):
+    refused, as they refuse it, when it carries a national identity number. The message never repeats it."""
+    out = text(value)
+    if out is not None:
+        try:
+            refuse_personal_data(out)
+        except PydanticCustomError as exc:
+            raise CellError(exc.message()) from None
+    return out
 
 
 def required(value: Any) -> str:

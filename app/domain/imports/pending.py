@@ -15,8 +15,8 @@ from sqlmodel import Session, col
 from app.domain.actor import Actor
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.domain.imports import runner
+from app.domain.imports.batches import stored_file_name
 from app.kit.secrets import digest, mint
-from app.kit.text import nfc
 from app.models.imports import ImportKind, PendingImport
 from app.models.types import as_utc, utcnow
 
@@ -71,7 +71,7 @@ def keep(session: Session, actor: Actor, kind: ImportKind, file_name: str, data:
             token_hash=token_hash,
             user_id=actor.user_id,
             kind=kind.value,
-            file_name=nfc(file_name)[:255],
+            file_name=stored_file_name(file_name),
             sha256=hashlib.sha256(data).hexdigest(),
             data=data,
             created_at=now,

@@ -176,10 +176,15 @@ class ServiceParser:
             if values.get(name, 0) is None:
                 del values[name]
         provider_id = find_provider(cells, self.columns, self.headers, self.lookups, number, errors)
-        external_id = c.text(cell(cells, self.columns, "external_id"))
-        if external_id is None:
-            message = "external ID is missing (each row needs the provider's own key)"
-            errors.append(RowError(number, message, self.header("external_id")))
+        external_id = None
+        try:
+            external_id = c.guarded_text(cell(cells, self.columns, "external_id"))
+        except c.CellError as exc:
+            errors.append(RowError(number, str(exc), self.header("external_id")))
+        else:
+            if external_id is None:
+                message = "external ID is missing (each row needs the provider's own key)"
+                errors.append(RowError(number, message, self.header("external_id")))
         if errors:
             return errors
         try:
@@ -242,7 +247,7 @@ def parse_profile(
     parsers: dict[str, Callable[[Any], Any]] = {
         "municipality_number": lambda v: c.municipality(v, lookups.municipalities),
         "year": c.integer,
-        "coordinating_unit_contact": c.text,
+        "coordinating_unit_contact": c.guarded_text,
         "rehab_places": c.integer,
     }
     for name in columns:

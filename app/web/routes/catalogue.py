@@ -14,7 +14,7 @@ from app.http.deps import PageActor, PageWriter, ReadSessionDep, SessionDep
 from app.http.params import IdPath
 from app.models.rehab_service import RehabServiceCreate, RehabServiceFields, ServiceForm, ServiceLevel, ServiceStatus
 from app.web import labels
-from app.web.forms import domain_messages, field_messages, service_values
+from app.web.forms import domain_messages, field_messages, masked, service_values
 from app.web.render import done, login_redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -98,6 +98,10 @@ def _form(
     conflict: dict[str, list[Any]] | None = None,
 ) -> HTMLResponse:
     order = list(labels.FIELDS)
+    if status_code != 200:
+        # Shown again after an error or a conflict: what was typed (and any message quoting it) with every
+        # national identity number masked, so the page never repeats one. A stored service is shown as it is.
+        values, errors = masked(values), masked(errors)
     context = {
         "actor": actor,
         "values": values,

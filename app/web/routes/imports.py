@@ -5,7 +5,7 @@ never holds the write lock. A clean dry run keeps the file server-side as a pend
 form carries only its opaque token, and confirming runs the import again, for real, on those bytes.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from gettext import gettext as _
 from typing import Annotated, Any
 
@@ -21,9 +21,11 @@ from app.domain.imports import runner
 from app.http.body_limit import UPLOAD_FORM_OVERHEAD
 from app.http.deps import PageActor, PageWriter, ReadSessionDep, SessionDep
 from app.http.params import IdPath
+from app.kit.personal_data import mask
 from app.models.imports import ImportKind
 from app.settings import get_settings
 from app.web import labels
+from app.web.forms import masked
 from app.web.render import done, login_redirect, render, url_for
 
 router = APIRouter(include_in_schema=False)
@@ -83,8 +85,9 @@ async def _read_upload(request: Request) -> Upload:
         if not isinstance(upload, UploadFile) or not upload.filename:
             return Upload(kind, None, None)
         data = await upload.read(limit + 1)
-        # Browsers send the bare name; some older ones a whole Windows path.
-        name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
+        # Browsers send the bare name; some older ones a whole Windows path. It is cut to length and any
+        # national identity number in it masked where it is kept (imports.batches.stored_file_name).
+        name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1] or "upload"
         if len(data) > limit:
             return Upload(kind, name, None, too_large=True)
         return Upload(kind, name, data)
@@ -110,11 +113,12 @@ def _page(
     notice: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """The upload form (or, for read-only users, why there is none) with the recent batches."""
+    """The upload form (or, for read-only users, why there is none) with the recent batches. The errors may
+    quote the file (a column's name): any national identity number in them is masked."""
     context = {
         "actor": actor,
         "kind": kind,
-        "errors": errors or {},
+        "errors": masked(errors or {}),
         "notice": notice,
         "batches": runner.list_batches(session, limit=RECENT_BATCHES),
         "max_mb": get_settings().import_max_bytes / 1_000_000,
@@ -132,10 +136,16 @@ def _preview(
     status_code: int,
     changed_since_preview: bool = False,
 ) -> HTMLResponse:
+    # A message may quote the cell it is about ("'…' is not a date"), and a column or sheet is named as in the
+    # file: every national identity number in them is masked, so the page never repeats one.
+    problems = [
+        replace(e, message=mask(e.message), column=e.column and mask(e.column), sheet=e.sheet and mask(e.sheet))
+        for e in report.row_errors[:SHOWN_PROBLEMS]
+    ]
     context = {
         "actor": actor,
         "report": report,
-        "problems": report.row_errors[:SHOWN_PROBLEMS],
+        "problems": problems,
         "sheets": any(e.sheet for e in report.row_errors),
         "pending": pending,
         "changed_since_preview": changed_since_preview,

@@ -27,9 +27,11 @@ from app.domain.errors import (
 )
 from app.http.deps import PageActor, PageWriter, ReadSessionDep, SessionDep
 from app.http.params import IdPath
+from app.kit.personal_data import mask
 from app.models.pathway import PathwayCreate, PathwayStatus
 from app.web import labels
 from app.web import pathway_forms as pf
+from app.web.forms import masked
 from app.web.render import done, login_redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -58,8 +60,9 @@ def _htmx(request: Request) -> bool:
 def _refused(
     request: Request, actor: Actor, status: int, detail: str, links: list[tuple[str, str]] | None = None
 ) -> HTMLResponse:
-    """A Norwegian page saying why not (with a way on). With htmx, 409 replaces <main>; the others reload."""
-    context = {"actor": actor, "title": _TITLES.get(status, "Feil"), "detail": detail, "links": links or []}
+    """A Norwegian page saying why not (with a way on). With htmx, 409 replaces <main>; the others reload.
+    The detail may quote the address (a series): any national identity number in it is masked."""
+    context = {"actor": actor, "title": _TITLES.get(status, "Feil"), "detail": mask(detail), "links": links or []}
     response = render(request, "pathways/refused.html", context, status)
     if _htmx(request):
         if status == 409:
@@ -191,6 +194,8 @@ def _new_form(
     errors: dict[str, str],
     status_code: int = 200,
 ) -> HTMLResponse:
+    if status_code != 200:  # shown again with what was typed: never repeat an identity number (see _editor)
+        values, errors = masked(values), masked(errors)
     context = {
         "actor": actor,
         "values": values,
@@ -315,6 +320,13 @@ def _editor(
     """The editor page, or (htmx aimed at #steps) just the step list with the new version out of band."""
     block = "steps" if request.headers.get("HX-Target") == "steps" and _htmx(request) else "content"
     groups = pf.group_options(session)
+    if status_code != 200:
+        # Shown again after an error or a conflict: what was typed, and the messages (which may quote a key),
+        # with every national identity number masked, so the page never repeats one. Stored values are shown
+        # as they are.
+        values, add_values = values and masked(values), add_values and masked(add_values)
+        errors, add_errors = errors and masked(errors), add_errors and masked(add_errors)
+        step_problems = [mask(problem) for problem in step_problems or []]
     context = {
         "actor": actor,
         "template": template,
@@ -479,6 +491,9 @@ def _step_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     index = _step_index(template, key)
+    if status_code != 200:  # shown again with what was typed: never repeat an identity number (see _editor)
+        values, errors = masked(values), masked(errors or {})
+        problems = [mask(problem) for problem in problems or []]
     context = {
         "actor": actor,
         "template": template,
