@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     public_catalogue: bool = Field(
         default=True, description="Whether the published catalogue can be read without logging in."
     )
+    public_gaps: bool = Field(
+        default=False, description="Whether gap registrations and their measures can be read without logging in."
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs CSRF tokens. Required unless the database is the embedded SQLite default, "

@@ -255,3 +255,45 @@ def make_pathways(owner_id: int) -> tuple[int, int]:
         )
         published = pathways.publish(session, actor, other["id"], '"1"')
     return int(draft["id"]), int(published["id"])
+
+
+def gap_body(owner_id: int, **overrides: Any) -> dict[str, Any]:
+    """A valid gap registration affecting Stord (4614), for COPD."""
+    body: dict[str, Any] = {
+        "title": "Ingen dagrehabilitering for KOLS",
+        "description": "Pasienter fra Stord må reise til Bergen for lungerehabilitering",
+        "category": "missing_service",
+        "severity": "high",
+        "patient_group": "copd",
+        "municipalities": ["4614"],
+        "source": "dialogue_meeting",
+        "source_reference": "Dialogmøte Fonna mars",
+        "owner_id": owner_id,
+    }
+    body.update(overrides)
+    return body
+
+
+def measure_body(responsible_id: int, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"what": "Utrede dagtilbud i Stord", "responsible_id": responsible_id, **overrides}
+    return body
+
+
+def make_gap(owner_id: int, *, actor: Actor = SYSTEM, **overrides: Any) -> dict[str, Any]:
+    """A gap registration through the domain, as read (status `registered`, version 1)."""
+    from app.domain import gaps
+    from app.models.gap import GapCreate
+
+    with transaction() as session:
+        return gaps.create(session, actor, GapCreate.model_validate(gap_body(owner_id, **overrides)))
+
+
+def make_measure(gap_id: int, responsible_id: int, *, actor: Actor = SYSTEM, **overrides: Any) -> dict[str, Any]:
+    """A measure of a gap through the domain, as read."""
+    from app.domain import gaps
+    from app.models.gap import MeasureCreate
+
+    with transaction() as session:
+        return gaps.create_measure(
+            session, actor, gap_id, MeasureCreate.model_validate(measure_body(responsible_id, **overrides))
+        )

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import audit, auth, coverage, imports, organisations, pathways, reference, rehab_services
+from app.api.routes import audit, auth, coverage, gaps, imports, organisations, pathways, reference, rehab_services
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(reference.router)
@@ -10,6 +10,7 @@ api_router.include_router(organisations.router)
 api_router.include_router(rehab_services.router)
 api_router.include_router(pathways.router)
 api_router.include_router(coverage.router)
+api_router.include_router(gaps.router)
 api_router.include_router(auth.router)
 api_router.include_router(audit.router)
 api_router.include_router(imports.router)

@@ -21,11 +21,13 @@ from app.models.audit import AuditEvent, AuditEventRead
 from app.models.base import shaped
 from app.models.types import utcnow
 
-# Entities an integrator can follow in the change feed, and where to fetch them.
+# Entities an integrator can follow in the change feed, and where to fetch them. The feed needs a login,
+# as reading gaps does. Other entity types (gap_measure, gap_comment, users, tokens …) stay out of it.
 FEED_URLS = {
     "rehab_service": "/api/v1/rehab-services/{}",
     "organisation": "/api/v1/organisations/{}",
     "pathway_template": "/api/v1/pathway-templates/{}",
+    "gap": "/api/v1/gaps/{}",
 }
 # Bookkeeping fields that change with every write and say nothing about what changed.
 _IGNORED = {"version", "updated_at", "created_at"}

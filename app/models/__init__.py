@@ -3,6 +3,7 @@
 from app.models.audit import AuditEvent
 from app.models.auth import ApiToken, LoginFailure, User, UserOrganisation, UserSession
 from app.models.base import Tracked
+from app.models.gap import Gap, GapComment, GapMunicipality, Measure
 from app.models.geography import Municipality, Region
 from app.models.imports import ImportBatch, MunicipalProfile, PendingImport
 from app.models.organisation import Catchment, Organisation
@@ -19,8 +20,12 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Catchment",
+    "Gap",
+    "GapComment",
+    "GapMunicipality",
     "ImportBatch",
     "LoginFailure",
+    "Measure",
     "MunicipalProfile",
     "Municipality",
     "Organisation",

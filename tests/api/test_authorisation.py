@@ -18,7 +18,18 @@ from app.main import create_app
 from app.models.auth import ApiToken, Role, TokenCreate, TokenScope, UserCreate
 from app.models.types import utcnow
 from tests.conftest import SYSTEM, TokenFactory
-from tests.factories import fingerprint, make_organisation, make_pathways, make_service, pathway_body, service_body
+from tests.factories import (
+    fingerprint,
+    gap_body,
+    make_gap,
+    make_measure,
+    make_organisation,
+    make_pathways,
+    make_service,
+    measure_body,
+    pathway_body,
+    service_body,
+)
 
 PRINCIPALS = (
     "anonymous",
@@ -76,6 +87,17 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/pathway-templates/{template_id}/publish"): row(200, 200),
     ("POST", "/api/v1/pathway-templates/{template_id}/new-version"): row(201, 201),
     ("POST", "/api/v1/pathway-templates/{template_id}/retire"): row(200, 200),
+    # The world's gap names Stord; none of the principals edits Stord, so the municipality rule is
+    # tested in tests/api/test_gaps.py. Deleting is the owner's.
+    ("POST", "/api/v1/gaps"): row(201, 201),
+    ("PATCH", "/api/v1/gaps/{gap_id}"): row(200, 200),
+    ("DELETE", "/api/v1/gaps/{gap_id}"): row(204, 204),
+    ("POST", "/api/v1/gaps/{gap_id}/transitions"): row(200, 200),
+    ("POST", "/api/v1/gaps/{gap_id}/measures"): row(201, 201),
+    ("PATCH", "/api/v1/gaps/{gap_id}/measures/{measure_id}"): row(200, 200),
+    ("DELETE", "/api/v1/gaps/{gap_id}/measures/{measure_id}"): row(204, 204),
+    # Anyone logged in comments (a viewer too), not with a read-only token; a restricted token on its own gaps.
+    ("POST", "/api/v1/gaps/{gap_id}/comments"): row(201, 201, viewer=201, other=201),
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -101,6 +123,8 @@ class World:
     viewer_spare_token: int
     draft_pathway: int
     published_pathway: int
+    gap: int
+    gap_measure: int
 
 
 @pytest.fixture
@@ -128,9 +152,12 @@ def world(make_token: TokenFactory) -> World:
             .values(expires_at=utcnow() - timedelta(minutes=1))
         )
     draft, published = make_pathways(owner["id"])
+    gap = make_gap(owner["id"])
     return World(
         draft_pathway=draft,
         published_pathway=published,
+        gap=gap["id"],
+        gap_measure=make_measure(gap["id"], owner["id"])["id"],
         headers={
             "anonymous": {},
             "viewer": bearer(viewer_token["token"]),
@@ -208,6 +235,30 @@ def request_for(route: tuple[str, str], w: World) -> tuple[str, dict[str, Any] |
             None,
             {"If-Match": '"2"'},
         ),
+        ("POST", "/api/v1/gaps"): (path, gap_body(w.owner_org), {}),
+        ("PATCH", "/api/v1/gaps/{gap_id}"): (f"/api/v1/gaps/{w.gap}", {"severity": "critical"}, if_match),
+        ("DELETE", "/api/v1/gaps/{gap_id}"): (f"/api/v1/gaps/{w.gap}", None, if_match),
+        ("POST", "/api/v1/gaps/{gap_id}/transitions"): (
+            f"/api/v1/gaps/{w.gap}/transitions",
+            {"to": "assessed"},
+            if_match,
+        ),
+        ("POST", "/api/v1/gaps/{gap_id}/measures"): (
+            f"/api/v1/gaps/{w.gap}/measures",
+            measure_body(w.owner_org),
+            {},
+        ),
+        ("PATCH", "/api/v1/gaps/{gap_id}/measures/{measure_id}"): (
+            f"/api/v1/gaps/{w.gap}/measures/{w.gap_measure}",
+            {"status": "in_progress"},
+            if_match,
+        ),
+        ("DELETE", "/api/v1/gaps/{gap_id}/measures/{measure_id}"): (
+            f"/api/v1/gaps/{w.gap}/measures/{w.gap_measure}",
+            None,
+            if_match,
+        ),
+        ("POST", "/api/v1/gaps/{gap_id}/comments"): (f"/api/v1/gaps/{w.gap}/comments", {"text": "Enig"}, {}),
     }
     return table[route]
 
@@ -239,6 +290,9 @@ READ_EXPECTED: dict[str, dict[str, int]] = {
     "/api/v1/audit-events": row(200, 403, read=200, restricted=403),
     # Everyone sees their own tokens; another user's only an administrator who is not restricted.
     "/api/v1/tokens?user_id={viewer}": row(200, 403, viewer=200, read=200, restricted=403),
+    # Gaps are not public by default (REHABKART_PUBLIC_GAPS): anyone logged in reads them.
+    "/api/v1/gaps": {**row(200, 200, viewer=200, other=200, read=200), "admin_token_other_org": 200},
+    "/api/v1/gaps/summary": {**row(200, 200, viewer=200, other=200, read=200), "admin_token_other_org": 200},
 }
 
 

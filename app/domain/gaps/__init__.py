@@ -1,0 +1,48 @@
+"""Gap registrations (udekkede behov): where patients fall through, and the measures that close the gaps.
+
+- `access`: who may read, write, delete and comment (REHABKART_PUBLIC_GAPS; the municipality-editor rule).
+- `records`: a gap as the API shows it (one builder), "today" in Norway, what counts as overdue.
+- `checks`: the fields' rules that need the database, each problem at its field path.
+- `writes`: create, change, soft delete.
+- `workflow`: the status, changed only by transitions, with their preconditions on the measures.
+- `measures`: a gap's measures, with their own versions.
+- `comments`: comments, and the history of a gap (audit events and comments in time order).
+- `queries`: the list's filters and the summary of open gaps.
+- `export`: CSV for Excel.
+
+Audit entity types: `gap` (in the change feed), `gap_measure` and `gap_comment` (not in the feed: they have
+no URL of their own; a gap's history shows them).
+"""
+
+from app.domain.gaps.comments import add_comment, history, list_comments
+from app.domain.gaps.export import gaps_csv
+from app.domain.gaps.measures import create_measure, delete_measure, list_measures, update_measure
+from app.domain.gaps.queries import GapFilter, get, list_gaps, summary
+from app.domain.gaps.records import COMMENT_ENTITY, ENTITY, MEASURE_ENTITY, STATUS_LABELS
+from app.domain.gaps.workflow import ALLOWED, needs_reason, transition
+from app.domain.gaps.writes import create, delete_gap, update
+
+__all__ = [
+    "ALLOWED",
+    "COMMENT_ENTITY",
+    "ENTITY",
+    "MEASURE_ENTITY",
+    "STATUS_LABELS",
+    "GapFilter",
+    "add_comment",
+    "create",
+    "create_measure",
+    "delete_gap",
+    "delete_measure",
+    "gaps_csv",
+    "get",
+    "history",
+    "list_comments",
+    "list_gaps",
+    "list_measures",
+    "needs_reason",
+    "summary",
+    "transition",
+    "update",
+    "update_measure",
+]
