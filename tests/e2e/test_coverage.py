@@ -49,11 +49,15 @@ def test_a_cell_opens_with_the_keyboard_and_the_map_links_every_municipality(pag
     shot(page, "coverage-cell-panel")
     # Back to the cell it came from.
     panel.get_by_role("link", name="Tilbake til tabellen").press("Enter")
-    assert page.url.endswith(f"#{focused}")
+    expect(page).to_have_url(re.compile(f"#{focused}$"))
 
-    # A missing cell says why, in words.
-    page.locator("#coverage-table td.rk-cov-missing a").first.press("Enter")
-    expect(panel.locator(".rk-cov-current .rk-hint")).not_to_be_empty()
+    # A missing cell says why, in words (wait for its own panel: leaving mid-request would abort it).
+    missing = page.locator("#coverage-table td.rk-cov-missing").first
+    town = missing.locator("xpath=..").locator("th").inner_text()
+    key = (missing.get_attribute("id") or "")[len("cell-0000-") :]
+    missing.locator("a").press("Enter")
+    expect(panel.get_by_role("heading", level=2)).to_have_text(f"{town}: {CANCER}")
+    expect(panel.locator(f"#step-{key}.rk-cov-current .rk-hint")).not_to_be_empty()
 
     # The map: a titled link per municipality, a legend that counts them all.
     links = page.locator("figure svg a")
