@@ -6,7 +6,7 @@ import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -101,7 +101,7 @@ def reference_load() -> None:
 
 @demo_app.command("load")
 def demo_load() -> None:
-    """Last inn de oppdiktede demotilbudene og forløpsmalene (merket som eksempeldata)."""
+    """Last inn de oppdiktede demotilbudene, forløpsmalene og udekkede behov (merket som eksempeldata)."""
     with transaction() as session:
         report = demo.load_demo(session, _cli_actor())
     typer.echo(
@@ -112,6 +112,10 @@ def demo_load() -> None:
         f"Demoforløp: {report.pathways_created} nye, {report.pathways_unchanged} uendret "
         "(publiserte versjoner endres aldri ved ny innlasting)."
     )
+    typer.echo(
+        f"Demonettverk: {report.networks_created} nye, {report.networks_unchanged} uendret (med medlemmer og møter)."
+    )
+    typer.echo(f"Demobehov: {report.gaps_created} nye, {report.gaps_unchanged} uendret (udekkede behov med tiltak).")
 
 
 @app.command()
@@ -261,16 +265,41 @@ def _run(action: Callable[[], T]) -> T:
         _fail(mask(exc.detail))
 
 
+def _column_mapping(items: list[str]) -> dict[str, str] | None:
+    """`--map "Overskrift=felt"` options as a mapping; a malformed one stops the command."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        header, sep, field = item.rpartition("=")
+        if not sep or not header.strip() or not field.strip():
+            _fail(f'Ugyldig --map «{item}»: skriv «Overskrift=felt», for eksempel --map "Tilbudets navn=name"')
+        mapping[header.strip()] = field.strip()
+    return mapping or None
+
+
 @app.command("import")
 def import_file(
     path: Annotated[Path, typer.Argument(help="En CSV- eller XLSX-fil", exists=True, dir_okay=False, readable=True)],
     kind: Annotated[ImportKind, typer.Option(help="rehab-services eller municipal-survey")] = ImportKind.rehab_services,
     dry_run: Annotated[bool, typer.Option(help="Sjekk og rapporter; skriv ingenting")] = False,
+    sheet: Annotated[
+        str | None,
+        typer.Option(help="Les bare arket med dette navnet (standard: «Tilbud», ellers første ark som passer)"),
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option(help="En importprofil (navn eller id) som sier hvilken kolonne som er hvilket felt")
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Kolonnetilordning «Overskrift=felt» (eller «Overskrift=ignore»), kan gjentas; går foran profilen",
+        ),
+    ] = None,
 ) -> None:
     """Importer tilbud eller en kommuneundersøkelse: alle rader eller ingen (kode 0 bare for en feilfri fil)."""
+    mapping = _column_mapping(map_ or [])
     from rich.console import Console
     from rich.progress import Progress
-    from rich.table import Table
 
     console = Console()
     data = path.read_bytes()
@@ -281,25 +310,53 @@ def import_file(
             progress.update(task, completed=done, total=total)
 
         report = _run(
-            lambda: runner.run_import(session, _cli_actor(), data, path.name, kind, dry_run=dry_run, on_row=step)
+            lambda: runner.run_import(
+                session,
+                _cli_actor(),
+                data,
+                path.name,
+                kind,
+                dry_run=dry_run,
+                on_row=step,
+                sheet=sheet,
+                profile=profile,
+                mapping=mapping,
+            )
         )
-    summary = Table(
-        title=f"{path.name} ({'prøvekjøring' if dry_run else 'importert' if report.applied else 'ikke importert'})"
-    )
-    for column in ("rader", "nye", "endret", "uendret", "avvist"):
-        summary.add_column(column, justify="right")
-    summary.add_row(*(str(getattr(report, c)) for c in ("rows", "created", "updated", "unchanged", "rejected")))
-    console.print(summary)
+    _print_report(console, path.name, report, dry_run=dry_run)
     if report.row_errors:
-        errors = Table(title="Problemer (ingenting ble skrevet)")
-        for column in ("rad", "kolonne", "problem"):
-            errors.add_column(column)
-        for error in report.row_errors[:200]:
-            errors.add_row(str(error.index), mask(error.column or ""), mask(error.message))
-        console.print(errors)
-        if len(report.row_errors) > 200:
-            console.print(f"… og {len(report.row_errors) - 200} til")
         raise typer.Exit(1)
+
+
+SHOWN_LINES = 200  # errors (and notes) printed; the rest are counted
+
+
+def _print_report(console: Any, file_name: str, report: runner.Report, *, dry_run: bool) -> None:
+    """The import's report in three levels: the counts and the summary, the errors (they block), the notes
+    (a default applied, a column ignored); each error and note on one line with its sheet, row, column and
+    code, so it can be searched for. Every identity number in a message or header is masked."""
+    from rich.table import Table
+
+    state = "prøvekjøring" if dry_run else "importert" if report.applied else "ikke importert"
+    summary = Table(title=f"{mask(file_name)} ({state})")
+    for column in ("rader", "nye", "endret", "uendret", "avvist", "feil", "merknader"):
+        summary.add_column(column, justify="right")
+    counts = [report.rows, report.created, report.updated, report.unchanged, report.rejected]
+    summary.add_row(*map(str, [*counts, len(report.row_errors), len(report.notices)]))
+    console.print(summary)
+    console.print(mask(report.summary()["text"]), soft_wrap=True, markup=False, highlight=False)
+    for title, items in (("Feil (ingenting ble skrevet)", report.row_errors), ("Merknader", report.notices)):
+        if not items:
+            continue
+        console.print(f"{title}:", markup=False, highlight=False)
+        for item in items[:SHOWN_LINES]:
+            where = [f"ark {item.sheet}" if item.sheet else "", f"rad {item.index}" if item.index else "hele kolonnen"]
+            if item.column:
+                where.append(f"kolonne «{item.column}»")
+            line = f"  {', '.join(w for w in where if w)} [{item.code}]: {item.message}"
+            console.print(mask(line), soft_wrap=True, markup=False, highlight=False)
+        if len(items) > SHOWN_LINES:
+            console.print(f"  … og {len(items) - SHOWN_LINES} til", markup=False, highlight=False)
     if report.applied:
         console.print(f"Importbunke {report.batch_id} er importert.")
 
@@ -336,6 +393,39 @@ def personal_data_scan() -> None:
         )
         raise typer.Exit(1)
     typer.echo("Fant ingen fødselsnumre eller d-numre i databasen.")
+
+
+@app.command("deadlines")
+def deadlines_command(
+    network: Annotated[int | None, typer.Option(help="Bare dette nettverket (id)")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Skriv JSON for skript")] = False,
+    today: Annotated[
+        str | None, typer.Option(help="Vurder fristene per denne datoen, ÅÅÅÅ-MM-DD (standard: i dag)")
+    ] = None,
+) -> None:
+    """Fristene for handlingsplaner, årsrapporter og samlede rapporter: hva som forfaller, snart forfaller og
+    har forfalt, per nettverk. Kode 0 uansett hva som forfaller."""
+    from datetime import date
+
+    from app.domain.networks import deadlines
+
+    on_day = None
+    if today is not None:
+        try:
+            on_day = date.fromisoformat(today)
+        except ValueError:
+            _fail(f"Ugyldig dato «{today}»: skriv ÅÅÅÅ-MM-DD, for eksempel 2026-11-30")
+    with transaction() as session:
+        items = _run(lambda: deadlines.for_actor(session, _cli_actor(), network_id=network, today=on_day))
+    if json_:
+        typer.echo(json.dumps(items, default=str, ensure_ascii=False, indent=2))
+        return
+    if not items:
+        typer.echo("Ingen nettverk har frister.")
+        return
+    for item in items:
+        state = deadlines.state_text(item["state"])
+        typer.echo(f"{item['due_on'].isoformat()}  {state:<11}  {item['text']}")
 
 
 @app.command()

@@ -6,7 +6,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from app import __doc__ as summary
-from app.api import docs, openapi
+from app.api import docs, fhir, hsds, openapi
 from app.api.router import api_router
 from app.http import errors
 from app.http.authenticate_first import AuthenticateFirstMiddleware
@@ -20,7 +20,10 @@ from app.web.render import STATIC
 from app.web.routes import auth as web_auth
 from app.web.routes import catalogue as web_catalogue
 from app.web.routes import coverage as web_coverage
+from app.web.routes import gap_board as web_gap_board
+from app.web.routes import gaps as web_gaps
 from app.web.routes import imports as web_imports
+from app.web.routes import networks as web_networks
 from app.web.routes import pathways as web_pathways
 
 
@@ -60,11 +63,16 @@ def create_app() -> FastAPI:
     openapi.install(app)
     app.include_router(api_router)
     app.include_router(docs.router)
+    app.include_router(fhir.router)  # the standard exports: FHIR R4 and HSDS 3.0, kept out of the OpenAPI
+    app.include_router(hsds.router)
     app.include_router(web_auth.router)
     app.include_router(web_catalogue.router)
     app.include_router(web_imports.router)
     # Before the pathway pages: /pathways/{id}/coverage must not be taken for a /pathways/{id}/{action}.
     app.include_router(web_coverage.router)
+    app.include_router(web_gap_board.router)  # before the gap pages: /gaps/board is not a /gaps/{id}
+    app.include_router(web_gaps.router)
+    app.include_router(web_networks.router)
     app.include_router(web_pathways.router)
     settings = get_settings()
     # Innermost first: each add_middleware wraps what was added before it.

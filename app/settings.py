@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     public_gaps: bool = Field(
         default=False, description="Whether gap registrations and their measures can be read without logging in."
     )
+    public_base_url: str | None = Field(
+        default=None,
+        description="The public address of this installation (e.g. https://rehabkart.example.no): absolute "
+        "URLs in the FHIR and HSDS exports start with it; by default the request's own base URL.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs CSRF tokens. Required unless the database is the embedded SQLite default, "
@@ -50,6 +55,9 @@ class Settings(BaseSettings):
     # their hashes) to self-host on a closed network; the Content-Security-Policy follows these URLs.
     htmx_url: str = "https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js"
     htmx_integrity: str = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+    # Sortable.js, for dragging cards on the gap board (only that page loads it).
+    sortable_url: str = "https://cdn.jsdelivr.net/npm/sortablejs@1.15.6/Sortable.min.js"
+    sortable_integrity: str = "sha384-HZZ/fukV+9G8gwTNjN7zQDG0Sp7MsZy5DDN6VfY3Be7V9dvQpEpR2jF2HlyFUUjU"
     designsystemet_css_url: str = "https://cdn.jsdelivr.net/npm/@digdir/designsystemet-css@1.22.0/dist/src/index.css"
     designsystemet_css_integrity: str = "sha384-7iq02ihAnIZp7H7oXTVFQBQtfZm8rBhw61Xx651TMC9ZVwWjqnbwUb8bNQzWp7b9"
     designsystemet_theme_url: str = (

@@ -12,12 +12,15 @@ trust's catchment), then time, each in its own process and each --rounds times (
 - `rehabkart import services.csv` on a copy of the empty database, then the same file again on the
   result (every row unchanged);
 - the same for `services.xlsx` (the first half of the rows);
+- the mapped-profile path: the same CSV under a secretariat's own headers (and a column of its own),
+  imported with `--profile` naming an import profile saved in the database that maps them to our fields,
+  into an empty database and then again (every row unchanged);
 - `sqlite-utils insert --csv` of the same CSV into a new database;
 - a raw `sqlite3` `executemany` of the same rows into one table (the floor: no checks, no links, no audit).
 
-Wall time is the process's (start-up included, like a user running the command); peak memory is the
-process's maximum resident set size (from wait4). Results are printed and written to
-bench/results/import-bench-<timestamp>.json.
+Wall time is the process's (start-up included, like a user running the command); CPU time is its user +
+system time, steadier than wall time on a shared machine; peak memory is the process's maximum resident
+set size. Results are printed and written to bench/results/import-bench-<timestamp>.json.
 """
 
 from __future__ import annotations
@@ -72,6 +75,37 @@ HEADERS = (
     "IPLOS tjenestetype",
     "Omsorgsnivå",
 )
+# A secretariat's own headers for the same columns (and one more column of its own), and the import profile
+# that maps them to our fields: the mapped-profile path.
+MAPPED_HEADERS = {
+    "Tilbyder orgnr": ("Org.nr. tilbyder", "provider_orgnr"),
+    "Kommunenr": ("Kommunenummer", "provider_municipality"),
+    "Ekstern ID": ("Vår referanse", "external_id"),
+    "Navn": ("Tilbudets navn", "name"),
+    "Beskrivelse": ("Om tilbudet", "description"),
+    "Nivå": ("Forvaltningsnivå", "level"),
+    "Form": ("Tilbudsform", "forms"),
+    "Pasientgrupper": ("Diagnosegrupper", "patient_groups"),
+    "Aldersgrupper": ("Alder", "age_groups"),
+    "Kapasitet": ("Antall plasser", "capacity_number"),
+    "Kapasitet enhet": ("Plasstype", "capacity_unit"),
+    "Ventetid dager": ("Ventetid (dager)", "waiting_time_days"),
+    "Ventetid dato": ("Ventetid per", "waiting_time_reported_on"),
+    "Henvisning fra": ("Henvises fra", "referrers"),
+    "Henvisningskriterier": ("Kriterier for henvisning", "referral_criteria"),
+    "Kontaktperson": ("Kontakt", "contact_name"),
+    "Telefon": ("Tlf.", "contact_phone"),
+    "E-post": ("Epostadresse", "contact_email"),
+    "Nettside": ("Hjemmeside", "website"),
+    "Status": ("Tilbudsstatus", "status"),
+    "Gyldig fra": ("Fra dato", "valid_from"),
+    "Sist verifisert": ("Kontrollert", "last_verified_on"),
+    "Helsehjelpsområde": ("Helsehjelp (8655)", "helsehjelpsomrade_8655"),
+    "IPLOS tjenestetype": ("IPLOS (9151)", "iplos_9151"),
+    "Omsorgsnivå": ("Omsorgsnivå (8406)", "omsorgsniva_8406"),
+}
+EXTRA_HEADER = "Sekretariatets merknad"
+PROFILE_NAME = "Sekretariatets skjema"
 LEVELS = {"municipal": "kommunal", "specialist": "spesialist"}
 # 100,000 rows with descriptions are ~45 MB: above the default upload limit (20 MB), which is for people.
 LIMITS = {"REHABKART_IMPORT_MAX_BYTES": "500000000"}
@@ -85,6 +119,8 @@ class Measurement:
     peak_rss_mb: float  # median of each run's peak RSS
     runs: list[float]
     outcome: str
+    cpu_seconds: float = 0.0  # median process user + system time
+    cpu_runs: list[float] | None = None
 
 
 def rehabkart(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -166,6 +202,42 @@ def write_csv(path: Path, rows: list[list[Any]]) -> None:
         writer.writerows([["" if v is None else v for v in row] for row in rows])
 
 
+def write_mapped_csv(path: Path, rows: list[list[Any]]) -> None:
+    """The same rows under the secretariat's headers, with a column of its own (ignored by the profile)."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow([*(MAPPED_HEADERS[h][0] for h in HEADERS), EXTRA_HEADER])
+        writer.writerows([*("" if v is None else v for v in row), "intern merknad"] for row in rows)
+
+
+PROFILE_SCRIPT = """
+import sys
+from sqlalchemy import select
+from app.cli import _cli_actor
+from app.db import transaction
+from app.domain.imports import profiles
+from app.models import Organisation
+from app.models.imports import ImportProfileCreate
+name, mapping = sys.argv[1], dict(arg.split("=", 1) for arg in sys.argv[2:])
+with transaction() as session:
+    organisation = session.execute(select(Organisation.id).order_by(Organisation.id).limit(1)).scalar_one()
+    data = ImportProfileCreate(organisation_id=organisation, name=name, mapping=mapping)
+    print(profiles.create_profile(session, _cli_actor(), data)["id"])
+"""
+
+
+def save_profile(database: Path) -> None:
+    """The import profile of the mapped-profile path, saved in `database` (as the import page saves one)."""
+    mapping = [f"{header}={field}" for header, field in MAPPED_HEADERS.values()] + [f"{EXTRA_HEADER}=ignore"]
+    env = {**os.environ, "REHABKART_DATABASE_URL": f"sqlite:///{database}"}
+    command = [sys.executable, "-c", PROFILE_SCRIPT, PROFILE_NAME, *mapping]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False, cwd=PROJECT_ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"saving the import profile failed:\n{done.stdout}\n{done.stderr}")
+    with sqlite3.connect(database) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def write_xlsx(path: Path, rows: list[list[Any]]) -> None:
     from openpyxl import Workbook
 
@@ -181,14 +253,17 @@ def write_xlsx(path: Path, rows: list[list[Any]]) -> None:
 GNU_TIME = shutil.which("time") if Path("/usr/bin/time").exists() else None
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB, output) of a process.
+Timing = tuple[float, float, str, float]  # wall seconds, peak RSS MB, output or outcome, CPU seconds
 
-    Peak RSS comes from GNU time when installed: wait4's ru_maxrss would include the pages this (large)
-    benchmark process had when it forked the child.
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> Timing:
+    """(wall seconds, peak RSS MB, output, CPU seconds) of a process.
+
+    Peak RSS and CPU time come from GNU time when installed: wait4's ru_maxrss would include the pages this
+    (large) benchmark process had when it forked the child.
     """
     report = RESULTS / "import" / "time.txt"
-    wrapped = [GNU_TIME, "-f", "%M", "-o", str(report), *command] if GNU_TIME else command
+    wrapped = [GNU_TIME, "-f", "%M %U %S", "-o", str(report), *command] if GNU_TIME else command
     start = time.perf_counter()
     process = subprocess.Popen(wrapped, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
@@ -198,31 +273,35 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{output[-3000:]}")
-    peak_kb = int(report.read_text().split()[-1]) if GNU_TIME else usage.ru_maxrss
-    return seconds, peak_kb / 1024, output
+    if GNU_TIME:
+        peak_kb, user, system = report.read_text().split()[-3:]
+        return seconds, int(peak_kb) / 1024, output, float(user) + float(system)
+    return seconds, usage.ru_maxrss / 1024, output, usage.ru_utime + usage.ru_stime
 
 
 def measure(target: str, rows: int, rounds: int, run: Any) -> Measurement:
     results = [run() for _ in range(rounds)]
     seconds = [r[0] for r in results]
+    cpu = [r[3] for r in results]
     rss = statistics.median(r[1] for r in results)
     outcome = results[-1][2]
-    print(f"{target:<56} {statistics.median(seconds):>7.2f} s {rss:>7.0f} MB   {outcome}", flush=True)
-    return Measurement(target, rows, statistics.median(seconds), rss, seconds, outcome)
+    wall, used = statistics.median(seconds), statistics.median(cpu)
+    print(f"{target:<56} {wall:>7.2f} s {used:>7.2f} s {rss:>7.0f} MB   {outcome}", flush=True)
+    return Measurement(target, rows, wall, rss, seconds, outcome, used, cpu)
 
 
-def import_run(template: Path, work: Path, file: Path, *, full: bool) -> Any:
-    def run() -> tuple[float, float, str]:
+def import_run(template: Path, work: Path, file: Path, *, full: bool, options: tuple[str, ...] = ()) -> Any:
+    def run() -> Timing:
         database = work / "import.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
         shutil.copy(template, database)
         env = {**os.environ, "REHABKART_DATABASE_URL": f"sqlite:///{database}", "COLUMNS": "200", **LIMITS}
-        command = [str(BIN / "rehabkart"), "import", str(file), "--kind", "rehab-services"]
+        command = [str(BIN / "rehabkart"), "import", str(file), "--kind", "rehab-services", *options]
         if full:
             timed(command, env)  # fill it first; the measured run finds every row unchanged
-        seconds, rss, output = timed(command, env)
-        return seconds, rss, _counts(output)
+        seconds, rss, output, cpu = timed(command, env)
+        return seconds, rss, _counts(output), cpu
 
     return run
 
@@ -234,33 +313,37 @@ def postgres_import_run(url: str, file: Path, *, full: bool) -> Any:
     env = {**os.environ, "REHABKART_DATABASE_URL": url, "COLUMNS": "200", **LIMITS}
     env.setdefault("REHABKART_SECRET_KEY", "import-benchmark-only-" + "x" * 32)
 
-    def run() -> tuple[float, float, str]:
+    def run() -> Timing:
         reset_database(url)  # local servers only
         for args in (("db", "upgrade"), ("reference", "load")):
             timed([str(BIN / "rehabkart"), *args], env)
         command = [str(BIN / "rehabkart"), "import", str(file), "--kind", "rehab-services"]
         if full:
             timed(command, env)
-        seconds, rss, output = timed(command, env)
-        return seconds, rss, _counts(output)
+        seconds, rss, output, cpu = timed(command, env)
+        return seconds, rss, _counts(output), cpu
 
     return run
 
 
 def _counts(output: str) -> str:
-    summary = next((line for line in output.splitlines() if line.strip().startswith("│")), "").split("│")
-    return "rows/created/updated/unchanged/rejected = " + "/".join(c.strip() for c in summary if c.strip())
+    """The CLI's summary table as "rader/nye/… = 100000/100000/…" (its header row, then its numbers)."""
+    lines = output.splitlines()
+    header = next((line for line in lines if line.strip().startswith("┃")), "").split("┃")
+    summary = next((line for line in lines if line.strip().startswith("│")), "").split("│")
+    names, numbers = ([c.strip() for c in cells if c.strip()] for cells in (header, summary))
+    return "/".join(names) + " = " + "/".join(numbers)
 
 
 def sqlite_utils_run(work: Path, file: Path) -> Any:
-    def run() -> tuple[float, float, str]:
+    def run() -> Timing:
         database = work / "sqlite-utils.db"
         database.unlink(missing_ok=True)
         command = [str(BIN / "sqlite-utils"), "insert", str(database), "services", str(file), "--csv"]
-        seconds, rss, _ = timed([*command, "--delimiter", ";", "--encoding", "utf-8-sig"])
+        seconds, rss, _, cpu = timed([*command, "--delimiter", ";", "--encoding", "utf-8-sig"])
         with sqlite3.connect(database) as conn:
             count = conn.execute("SELECT count(*) FROM services").fetchone()[0]
-        return seconds, rss, f"{count} rows in one table"
+        return seconds, rss, f"{count} rows in one table", cpu
 
     return run
 
@@ -280,11 +363,11 @@ print(conn.execute("SELECT count(*) FROM services").fetchone()[0])
 
 
 def raw_run(work: Path, file: Path) -> Any:
-    def run() -> tuple[float, float, str]:
+    def run() -> Timing:
         database = work / "raw.db"
         database.unlink(missing_ok=True)
-        seconds, rss, output = timed([sys.executable, "-c", RAW_SCRIPT, str(database), str(file)])
-        return seconds, rss, f"{output.strip()} rows in one table"
+        seconds, rss, output, cpu = timed([sys.executable, "-c", RAW_SCRIPT, str(database), str(file)])
+        return seconds, rss, f"{output.strip()} rows in one table", cpu
 
     return run
 
@@ -302,18 +385,21 @@ def main(argv: list[str] | None = None) -> int:
 
     work = RESULTS / "import"
     work.mkdir(parents=True, exist_ok=True)
-    template = work / "empty.db"
+    template, profiled = work / "empty.db", work / "empty-with-profile.db"
     started = time.perf_counter()
     empty_database(template)
+    shutil.copy(template, profiled)
+    save_profile(profiled)
     rows = generate_rows(template, args.rows, args.seed)
-    csv_file, xlsx_file = work / "services.csv", work / "services.xlsx"
+    csv_file, xlsx_file, mapped_file = work / "services.csv", work / "services.xlsx", work / "services-mapped.csv"
     write_csv(csv_file, rows)
+    write_mapped_csv(mapped_file, rows)
     write_xlsx(xlsx_file, rows[: args.rows // 2])
     print(
         f"Prepared in {time.perf_counter() - started:.1f} s: {csv_file.name} {csv_file.stat().st_size / 1e6:.1f} MB "
         f"({args.rows} rows), {xlsx_file.name} {xlsx_file.stat().st_size / 1e6:.1f} MB ({args.rows // 2} rows)\n"
     )
-    print(f"{'target':<56} {'wall':>9} {'peak RSS':>10}")
+    print(f"{'target':<56} {'wall':>9} {'CPU':>9} {'peak RSS':>10}")
     results = [
         measure("raw sqlite3 executemany (CSV)", args.rows, args.rounds, raw_run(work, csv_file)),
         measure("sqlite-utils insert --csv", args.rows, args.rounds, sqlite_utils_run(work, csv_file)),
@@ -342,15 +428,22 @@ def main(argv: list[str] | None = None) -> int:
             import_run(template, work, xlsx_file, full=True),
         ),
     ]
+    profile = ("--profile", PROFILE_NAME)
+    for full in (False, True):
+        label = "full (all unchanged)" if full else "empty database"
+        run = import_run(profiled, work, mapped_file, full=full, options=profile)
+        results.append(measure(f"rehabkart import CSV, mapped by a profile, {label}", args.rows, args.rounds, run))
     if args.postgres_url:
         for full in (False, True):
             label = "full (all unchanged)" if full else "empty database"
             run = postgres_import_run(args.postgres_url, csv_file, full=full)
             results.append(measure(f"rehabkart import CSV, PostgreSQL, {label}", args.rows, args.rounds, run))
-    ours = results[2].seconds
+    utils, ours, mapped = results[1], results[2], results[6]
     print(
-        f"\nCSV into an empty database: {results[1].seconds / ours:.2f}x sqlite-utils' time, "
-        f"{ours / results[0].seconds:.1f}x the raw executemany's time"
+        f"\nCSV into an empty database: {ours.seconds / utils.seconds:.2f}x sqlite-utils' wall time "
+        f"({ours.cpu_seconds / utils.cpu_seconds:.2f}x its CPU time), "
+        f"{ours.seconds / results[0].seconds:.1f}x the raw executemany's time; mapped by a profile: "
+        f"{mapped.seconds / utils.seconds:.2f}x ({mapped.cpu_seconds / utils.cpu_seconds:.2f}x CPU)"
     )
     out = RESULTS / f"import-bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(

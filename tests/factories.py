@@ -297,3 +297,51 @@ def make_measure(gap_id: int, responsible_id: int, *, actor: Actor = SYSTEM, **o
         return gaps.create_measure(
             session, actor, gap_id, MeasureCreate.model_validate(measure_body(responsible_id, **overrides))
         )
+
+
+def network_body(owner_id: int, **overrides: Any) -> dict[str, Any]:
+    """A valid network run by `owner_id`, for COPD in Stord and Fitjar."""
+    body: dict[str, Any] = {
+        "name": "Fagnettverk for lungerehabilitering",
+        "kind": "professional_network",
+        "owner_id": owner_id,
+        "municipalities": ["4614", "4615"],
+        "patient_groups": ["copd"],
+        "mandate": "Samordne lungerehabilitering mellom kommunene og helseforetaket",
+    }
+    body.update(overrides)
+    return body
+
+
+def make_network(owner_id: int, *, actor: Actor = SYSTEM, **overrides: Any) -> dict[str, Any]:
+    """A network through the domain, as read (version 1)."""
+    from app.domain import networks
+    from app.models.network import NetworkCreate
+
+    with transaction() as session:
+        return networks.create(session, actor, NetworkCreate.model_validate(network_body(owner_id, **overrides)))
+
+
+def make_member(network_id: int, organisation_id: int, *, actor: Actor = SYSTEM, **overrides: Any) -> dict[str, Any]:
+    from app.domain import networks
+    from app.models.network import MemberCreate
+
+    with transaction() as session:
+        body = MemberCreate.model_validate({"organisation_id": organisation_id, **overrides})
+        return networks.add_member(session, actor, network_id, body)
+
+
+def meeting_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"held_on": "2026-03-12", "kind": "dialogue_meeting", "title": "Dialogmøte om KOLS"}
+    body.update(overrides)
+    return body
+
+
+def make_meeting(network_id: int, *, actor: Actor = SYSTEM, **overrides: Any) -> dict[str, Any]:
+    from app.domain import networks
+    from app.models.network import MeetingCreate
+
+    with transaction() as session:
+        return networks.create_meeting(
+            session, actor, network_id, MeetingCreate.model_validate(meeting_body(**overrides))
+        )

@@ -41,6 +41,8 @@ def test_setup_loads_reference_and_demo_data_once(fresh_sqlite: str) -> None:
     assert result.exit_code == 0, result.output
     assert "Demodata: 31 nye" in result.output
     assert "Demoforløp: 6 nye" in result.output  # 5 published, 1 draft
+    assert "Demobehov: 11 nye, 0 uendret" in result.output
+    assert "Demonettverk: 8 nye, 0 uendret" in result.output
     assert _count(fresh_sqlite, "SELECT count(*) FROM municipality") == 357
     demo = "SELECT count(*) FROM rehab_service WHERE source = 'demo' AND name LIKE '%(eksempel)'"
     assert _count(fresh_sqlite, demo) == 31

@@ -2,7 +2,19 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import audit, auth, coverage, gaps, imports, organisations, pathways, reference, rehab_services
+from app.api.routes import (
+    audit,
+    auth,
+    coverage,
+    gaps,
+    imports,
+    network_plans,
+    networks,
+    organisations,
+    pathways,
+    reference,
+    rehab_services,
+)
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(reference.router)
@@ -11,6 +23,8 @@ api_router.include_router(rehab_services.router)
 api_router.include_router(pathways.router)
 api_router.include_router(coverage.router)
 api_router.include_router(gaps.router)
+api_router.include_router(networks.router)
+api_router.include_router(network_plans.router)
 api_router.include_router(auth.router)
 api_router.include_router(audit.router)
 api_router.include_router(imports.router)

@@ -5,7 +5,8 @@ writes hundreds of thousands of link rows. Here each column's bind processor is 
 rows go to the driver's own executemany, which is what SQLAlchemy would call in the end anyway.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -30,25 +31,69 @@ def _statement(
     return sql, tuple((i, p) for i, p in enumerate(processors) if p is not None)
 
 
-def insert_many(session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """INSERT `rows` (values in the order of `columns`, as Python values) with one driver executemany."""
+def insert_many(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    ready: Collection[str] = (),
+) -> None:
+    """INSERT `rows` (values in the order of `columns`, as Python values) with one driver executemany.
+
+    The columns in `ready` hold driver values already (e.g. JSON as its text): their bind processors are skipped.
+    """
     if not rows:
         return
     connection = session.connection()
     sql, processors = _statement(connection.dialect, table, tuple(columns))
-    params: list[Any] = rows if isinstance(rows, list) else list(rows)
+    if ready:
+        skip = {columns.index(c) for c in ready}
+        processors = tuple((i, p) for i, p in processors if i not in skip)
+    params: Sequence[Any] = rows
     if processors:
-        params = []
-        for row in rows:
-            values = list(row)
-            for index, process in processors:
-                assert process is not None
-                values[index] = process(values[index])
-            params.append(tuple(values))
+        lists = [list(row) for row in rows]
+        for index, process in processors:
+            assert process is not None
+            _process_column(lists, index, process)
+        params = [tuple(values) for values in lists]  # SQLAlchemy takes a list of tuples
     if connection.dialect.name == "postgresql":
         _copy(connection.connection.driver_connection, table, columns, params)
     else:
         connection.exec_driver_sql(sql, params)
+
+
+def _process_column(rows: list[list[Any]], index: int, process: Callable[[Any], Any]) -> None:
+    """Turn column `index` of `rows` into driver values, each distinct value once.
+
+    A bulk write repeats few values in the processed columns (the same timestamp in every row, a handful of
+    dates and lists of codes), and SQLAlchemy's processors (datetimes to text, JSON through the serializer)
+    cost microseconds each. Values equal only across types stay apart (1 and True, a date and a datetime,
+    the same instant in two time zones); other lists than of strings, and dicts, are processed every time.
+    """
+    memo: dict[Any, Any] = {}
+    for values in rows:
+        value = values[index]
+        kind = value.__class__
+        if kind is list:
+            if not all(item.__class__ is str for item in value):
+                values[index] = process(value)
+                continue
+            key: Any = (kind, *value)
+        elif kind is datetime:
+            key = (kind, value, value.tzinfo)
+        elif kind in _MEMO:
+            key = (kind, value)
+        else:
+            values[index] = process(value)
+            continue
+        try:
+            values[index] = memo[key]
+        except KeyError:
+            values[index] = memo[key] = process(value)
+
+
+_MEMO = frozenset({type(None), bool, int, str, date})
 
 
 def _copy(driver: Any, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -17,7 +17,8 @@ from app.db.bulk import insert_many
 from app.domain.actor import Actor
 from app.domain.errors import Forbidden
 from app.kit.cursors import decode_cursor, encode_cursor
-from app.models.audit import AuditEvent, AuditEventRead
+from app.kit.serialization import dumps
+from app.models.audit import CREATED, AuditEvent, AuditEventRead
 from app.models.base import shaped
 from app.models.types import utcnow
 
@@ -28,6 +29,7 @@ FEED_URLS = {
     "organisation": "/api/v1/organisations/{}",
     "pathway_template": "/api/v1/pathway-templates/{}",
     "gap": "/api/v1/gaps/{}",
+    "network": "/api/v1/networks/{}",
 }
 # Bookkeeping fields that change with every write and say nothing about what changed.
 _IGNORED = {"version", "updated_at", "created_at"}
@@ -107,6 +109,7 @@ EVENT_COLUMNS = (
     "request_id",
     "batch_id",
 )
+_CHANGES = EVENT_COLUMNS.index("changes")
 
 
 def event_values(
@@ -115,12 +118,13 @@ def event_values(
     entity_type: str,
     entity_id: int | str,
     version: int | None,
-    changes: dict[str, Any],
+    changes: dict[str, Any] | str,
     batch_id: int | None = None,
     *,
     at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The column values of an audit event (EVENT_COLUMNS), for `record` and for bulk writers' `record_many`."""
+    """The column values of an audit event (EVENT_COLUMNS), for `record` and for bulk writers' `record_many`
+    (whose `changes` may be JSON text already: `created_changes`)."""
     return {
         "at": at or utcnow(),
         "actor_kind": actor.kind,
@@ -137,10 +141,25 @@ def event_values(
     }
 
 
+def created_changes(document: dict[str, Any]) -> str:
+    """A created entity's changes, `diff_documents(None, document)`, in the compact form bulk writers store:
+    {"@created": {field: value}} as JSON text. Read back (AuditChanges), it is {field: [None, value]} again."""
+    fields = {key: value for key, value in document.items() if value is not None and key not in _IGNORED}
+    return dumps({CREATED: fields}).decode()
+
+
 def record_many(session: Session, events: Sequence[dict[str, Any]]) -> None:
-    """Add many audit events (`event_values`) to the current transaction with one executemany."""
+    """Add many audit events (`event_values`) to the current transaction with one executemany.
+
+    An event's `changes` may be JSON text already (`created_changes`)."""
     table = AuditEvent.__table__  # type: ignore[attr-defined]
-    insert_many(session, table, EVENT_COLUMNS, [tuple(e[c] for c in EVENT_COLUMNS) for e in events])
+    rows = []
+    for event in events:
+        row = [event[c] for c in EVENT_COLUMNS]
+        if not isinstance(row[_CHANGES], str):
+            row[_CHANGES] = dumps(row[_CHANGES]).decode()  # as the engine's JSON serializer writes it
+        rows.append(tuple(row))
+    insert_many(session, table, EVENT_COLUMNS, rows, ready=("changes",))
 
 
 def list_events(

@@ -53,10 +53,16 @@ class FieldError:
 
 @dataclass
 class RowError:
+    """A problem (or, in an import report's notes, a remark) on one row of a file.
+
+    `index` is the row number as the spreadsheet shows it (0: the remark is about a column, not a row);
+    `code` is stable and English (`unknown_patient_group`, `missing_value` …), `message` is for a person."""
+
     index: int
     message: str
     column: str | None = None
     sheet: str | None = None  # in a workbook, which sheet the row is on
+    code: str = "invalid_value"
 
 
 @dataclass

@@ -262,9 +262,30 @@ def _sync_catchments(
     return counts
 
 
+@dataclass
+class _Terms:
+    nynorsk: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _patient_group_terms(codes: set[str]) -> _Terms:
+    """Each group's nynorsk name and everyday terms, from patient_group_terms.csv (kind `nn` or `synonym`)."""
+    out = _Terms()
+    for number, row in enumerate(read_csv("patient_group_terms.csv"), start=2):
+        code, kind, term = row["group"], row["kind"], row["term"].strip()
+        if code not in codes or kind not in ("nn", "synonym") or not term or "|" in term:
+            raise ValueError(f"patient_group_terms.csv, line {number}: unknown group or kind, or a bad term")
+        if kind == "nn":
+            out.nynorsk[code] = term
+        else:
+            out.aliases.setdefault(code, []).append(term)
+    return out
+
+
 def _load_patient_groups(session: Session, actor: Actor) -> Counts:
     """Sync the taxonomy one depth at a time, so every parent exists before its children."""
     rows = read_csv("patient_groups.csv")
+    terms = _patient_group_terms({r["code"] for r in rows})
     total = Counts()
     done: set[str] = set()
     while len(done) < len(rows):
@@ -283,6 +304,8 @@ def _load_patient_groups(session: Session, actor: Actor) -> Counts:
                     "parent_id": ids[r["parent"]] if r["parent"] else None,
                     "name_nb": r["name_nb"],
                     "name_en": r["name_en"],
+                    "name_nn": terms.nynorsk.get(r["code"]),
+                    "aliases": "|".join(terms.aliases.get(r["code"], [])),
                     "icd10": r["icd10"] or None,
                     "sort_order": int(r["sort_order"]),
                 }

@@ -1,14 +1,14 @@
 """The patient-group taxonomy: lookups by code, sub-trees and friendly suggestions."""
 
-import difflib
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlmodel import Session, select
 
+from app.domain import vocabulary
 from app.domain.errors import FieldError, InvalidInput
-from app.kit.text import fold
 from app.models import PatientGroup
 
 # The taxonomy changes only through `rehabkart reference load`; a short cache keeps list queries lean.
@@ -40,24 +40,48 @@ class Taxonomy:
             stack.extend(self.children.get(node, ()))
         return sorted(out)
 
+    @cached_property
+    def words(self) -> vocabulary.Vocabulary:
+        return vocabulary.vocabulary(
+            vocabulary.GroupTerms(
+                code=g.code,
+                names=tuple(n for n in (g.name_nb, g.name_nn, g.name_en) if n),
+                aliases=tuple(aliases(g)),
+                icd10=g.icd10,
+            )
+            for g in self.groups
+        )
+
+    def match(self, text: str) -> vocabulary.Match:
+        """What `text` means: a code, a name (bokmål, nynorsk, English), an everyday term or an ICD-10 code."""
+        if text in self.by_code:
+            return vocabulary.Match(code=text)
+        return self.words.match(text)
+
     def suggest(self, text: str) -> str | None:
-        """The closest code or Norwegian/English name to `text`, as a code."""
-        names: dict[str, str] = {}
-        for g in self.groups:
-            for label in (g.code, g.name_nb, g.name_en):
-                names[fold(label)] = g.code
-        match = difflib.get_close_matches(fold(text), list(names), n=1, cutoff=0.5)
-        return names[match[0]] if match else None
+        """The group (as a code) of the known term closest to `text`, from the whole vocabulary."""
+        found = self.words.match(text)
+        return found.code or found.suggestion_code
 
     def resolve(self, code_or_name: str) -> PatientGroup | None:
-        """A group by code or by its Norwegian or English name, case-insensitively."""
-        if code_or_name in self.by_code:
-            return self.by_code[code_or_name]
-        wanted = fold(code_or_name)
-        for g in self.groups:
-            if wanted in (fold(g.code), fold(g.name_nb), fold(g.name_en)):
-                return g
-        return None
+        """The one group `code_or_name` means (see `match`), or None when it is unknown or ambiguous."""
+        code = self.match(code_or_name).code
+        return self.by_code[code] if code is not None else None
+
+    def code_for(self, text: str, loc: tuple[str | int, ...]) -> str:
+        """The code `text` means (see `match`), or InvalidInput in Norwegian naming the candidates of an
+        ambiguous term or the closest known one."""
+        found = self.match(text)
+        if found.code is not None:
+            return found.code
+        if found.ambiguous:
+            names = ", ".join(f"«{self.by_code[c].name_nb}» ({c})" for c in found.candidates)
+            message = f"«{text}» kan bety flere pasientgrupper: {names}"
+        else:
+            message = f"ukjent pasientgruppe «{text}»"
+            if found.suggestion_code is not None:
+                message += f"; mente du «{self.by_code[found.suggestion_code].name_nb}»?"
+        raise InvalidInput("Ukjent pasientgruppe", [FieldError(loc, message)])
 
     def require(self, codes: list[str], loc: tuple[str | int, ...], *, indexed: bool = True) -> list[int]:
         """Ids for `codes`, or an InvalidInput naming each unknown one with a suggestion."""
@@ -74,6 +98,10 @@ class Taxonomy:
         if errors:
             raise InvalidInput("Unknown patient group", errors)
         return ids
+
+
+def aliases(group: PatientGroup) -> list[str]:
+    return [a for a in group.aliases.split("|") if a] if group.aliases else []
 
 
 _cache: dict[str, tuple[float, Taxonomy]] = {}
@@ -106,6 +134,8 @@ def list_patient_groups(session: Session) -> list[dict[str, Any]]:
             "parent": taxonomy.by_id[g.parent_id].code if g.parent_id in taxonomy.by_id else None,
             "name_nb": g.name_nb,
             "name_en": g.name_en,
+            "name_nn": g.name_nn,
+            "aliases": aliases(g),
             "icd10": g.icd10.split() if g.icd10 else [],
             "created_at": g.created_at,
             "updated_at": g.updated_at,

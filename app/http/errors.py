@@ -165,7 +165,10 @@ async def domain_problem(request: Request, exc: Exception) -> Response:
             slug, title, detail = _PERSONAL_DATA_PROBLEM
             return problem(request, status, slug, title, detail, **extra)
     if isinstance(exc, Rejected):
-        extra["row_errors"] = [{"row": e.index, "column": e.column, "message": e.message} for e in exc.row_errors]
+        extra["row_errors"] = [
+            {"sheet": e.sheet, "row": e.index, "column": e.column, "code": e.code, "message": e.message}
+            for e in exc.row_errors
+        ]
     response = problem(request, status, slug, title, exc.detail, **extra)
     if isinstance(exc, StaleVersion) and exc.current_version:
         response.headers["ETag"] = etag(exc.current_version)

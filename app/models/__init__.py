@@ -5,7 +5,18 @@ from app.models.auth import ApiToken, LoginFailure, User, UserOrganisation, User
 from app.models.base import Tracked
 from app.models.gap import Gap, GapComment, GapMunicipality, Measure
 from app.models.geography import Municipality, Region
-from app.models.imports import ImportBatch, MunicipalProfile, PendingImport
+from app.models.imports import ImportBatch, ImportProfile, MunicipalProfile, PendingImport
+from app.models.network import (
+    ActionPlan,
+    ActionPlanMeasure,
+    AnnualReport,
+    Network,
+    NetworkMeeting,
+    NetworkMember,
+    NetworkMunicipality,
+    NetworkPatientGroup,
+    NetworkSeries,
+)
 from app.models.organisation import Catchment, Organisation
 from app.models.pathway import PathwayTemplate, PathwayTemplatePatientGroup
 from app.models.patient_group import PatientGroup
@@ -17,6 +28,9 @@ from app.models.rehab_service import (
 )
 
 __all__ = [
+    "ActionPlan",
+    "ActionPlanMeasure",
+    "AnnualReport",
     "ApiToken",
     "AuditEvent",
     "Catchment",
@@ -24,10 +38,17 @@ __all__ = [
     "GapComment",
     "GapMunicipality",
     "ImportBatch",
+    "ImportProfile",
     "LoginFailure",
     "Measure",
     "MunicipalProfile",
     "Municipality",
+    "Network",
+    "NetworkMeeting",
+    "NetworkMember",
+    "NetworkMunicipality",
+    "NetworkPatientGroup",
+    "NetworkSeries",
     "Organisation",
     "PathwayTemplate",
     "PathwayTemplatePatientGroup",

@@ -4,11 +4,32 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Dialect, TypeDecorator
 from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
 
 from app.models.types import UtcDatetime
+
+# A created entity's changes can be stored compactly as {"@created": {field: value}} (bulk imports write
+# hundreds of thousands): every reader gets them as always, {field: [None, value]}, from AuditChanges.
+CREATED = "@created"
+
+
+def expand_changes(value: Any) -> Any:
+    """An event's changes as written: a compact created record expanded to {field: [None, value]}."""
+    if isinstance(value, dict) and len(value) == 1 and CREATED in value:
+        return {key: [None, item] for key, item in value[CREATED].items()}
+    return value
+
+
+class AuditChanges(TypeDecorator[dict[str, Any]]):
+    """JSON whose compact created records are read back expanded (`expand_changes`)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return expand_changes(value)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -25,7 +46,7 @@ class AuditEvent(SQLModel, table=True):
     entity_type: str = DbField(max_length=40, index=True)
     entity_id: str = DbField(max_length=64)
     entity_version: int | None = None
-    changes: dict[str, Any] = DbField(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    changes: dict[str, Any] = DbField(default_factory=dict, sa_column=Column(AuditChanges, nullable=False))
     request_id: str | None = DbField(default=None, max_length=64)
     batch_id: int | None = None
 

@@ -92,6 +92,9 @@ class Gap(Tracked, table=True):
     pathway_series_version: int | None = None
     pathway_step_key: str | None = DbField(default=None, max_length=60)
     service_id: int | None = DbField(default=None, foreign_key="rehab_service.id", index=True)
+    # Registered by a network (which then follows it), perhaps from one of its meetings.
+    network_id: int | None = DbField(default=None, foreign_key="network.id", index=True)
+    meeting_id: int | None = DbField(default=None, foreign_key="network_meeting.id", index=True)
     # Case-folded title + description for portable search (æ, ø and å too).
     search_text: str = DbField(default="")
     deleted_at: datetime | None = None
@@ -168,6 +171,8 @@ class GapFields(BaseModel):
     owner_id: Id = Field(description="The organisation that follows the gap up")
     pathway_step: PathwayStepRef | None = None
     service_id: Id | None = None
+    network_id: Id | None = Field(default=None, description="The network that registered the gap and follows it")
+    meeting_id: Id | None = Field(default=None, description="The network's meeting it was registered at")
 
 
 class GapCreate(GapFields):
@@ -189,6 +194,18 @@ class GapUpdate(BaseModel):
     owner_id: Id | None = None
     pathway_step: PathwayStepRef | None = None
     service_id: Id | None = None
+    network_id: Id | None = Field(default=None, description="The network that registered the gap and follows it")
+    meeting_id: Id | None = Field(default=None, description="The network's meeting it was registered at")
+
+
+class GapFromCoverage(BaseModel):
+    """A step of a published template that is missing in a municipality, as the coverage heat map shows it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    template_id: Id = Field(description="A published pathway template (a version's id)")
+    municipality: MunicipalityNumber
+    step_key: Slug
 
 
 class GapTransition(BaseModel):
@@ -221,6 +238,8 @@ class GapRead(BaseModel):
     owner_name: str
     pathway_step: PathwayStepRef | None
     service_id: int | None
+    network_id: int | None
+    meeting_id: int | None
     measures_open: int = Field(description="Measures planned or in progress")
     measures_overdue: int = Field(description="Open measures whose due date has passed (Norwegian date)")
     created_at: UtcDatetime

@@ -2,6 +2,8 @@
 
 from gettext import gettext as _
 
+from app.domain.gaps.records import MEASURE_STATUS_LABELS, STATUS_LABELS
+
 LEVELS = {"municipal": _("Kommunal"), "specialist": _("Spesialisthelsetjeneste")}
 FORMS = {
     "inpatient": _("Døgn"),
@@ -176,6 +178,122 @@ COVERAGE_EXPLANATIONS = {
 }
 STEP_CHANGES = {"added": _("Lagt til"), "removed": _("Fjernet"), "moved": _("Flyttet"), "changed": _("Endret")}
 
+# Gap registrations (udekkede behov) and their measures (tiltak). Statuses reuse the domain's own words.
+GAP_STATUSES = {status.value: text.capitalize() for status, text in STATUS_LABELS.items()}
+MEASURE_STATUSES = {status.value: text.capitalize() for status, text in MEASURE_STATUS_LABELS.items()}
+GAP_CATEGORIES = {
+    "missing_service": _("Manglende tilbud"),
+    "capacity": _("Kapasitet"),
+    "waiting_time": _("Ventetid"),
+    "handover": _("Overlevering"),
+    "competence": _("Kompetanse"),
+    "information": _("Informasjon"),
+    "other": _("Annet"),
+}
+GAP_SEVERITIES = {"low": _("Lav"), "medium": _("Middels"), "high": _("Høy"), "critical": _("Kritisk")}
+GAP_SOURCES = {
+    "dialogue_meeting": _("Dialogmøte"),
+    "deviation_report": _("Avviksmelding"),
+    "survey": _("Kartlegging"),
+    "coverage": _("Dekningskartet"),
+    "user_organisation": _("Brukerorganisasjon"),
+    "other": _("Annet"),
+}
+GAP_FIELDS = {
+    "title": _("Tittel"),
+    "description": _("Beskrivelse"),
+    "category": _("Kategori"),
+    "severity": _("Alvorlighet"),
+    "status": _("Status"),
+    "status_reason": _("Begrunnelse for status"),
+    "patient_group": _("Pasientgruppe"),
+    "municipalities": _("Kommuner"),
+    "region": _("Hel region"),
+    "source": _("Kilde"),
+    "source_reference": _("Kildereferanse"),
+    "owner_id": _("Eier (følger opp)"),
+    "pathway_step": _("Forløpssteg"),
+    "service_id": _("Tilbud"),
+    "version": _("Versjon"),
+    "reason": _("Begrunnelse"),
+    "to": _("Ny status"),
+}
+MEASURE_FIELDS = {
+    "what": _("Tiltak"),
+    "responsible_id": _("Ansvarlig"),
+    "due_on": _("Frist"),
+    "status": _("Status"),
+    "done_on": _("Fullført dato"),
+    "note": _("Merknad"),
+    "text": _("Kommentar"),
+}
+
+# Networks (fagnettverk, fagråd, læringsnettverk, samhandlingsutvalg), members, meetings, plans and reports.
+NETWORK_KINDS = {
+    "professional_network": _("Fagnettverk"),
+    "advisory_council": _("Fagråd"),
+    "learning_network": _("Læringsnettverk"),
+    "collaboration_committee": _("Samhandlingsutvalg"),
+    "other": _("Annet"),
+}
+MEMBER_ROLES = {
+    "leader": _("Leder"),
+    "secretary": _("Sekretær"),
+    "member": _("Medlem"),
+    "secretariat_contact": _("Kontakt i sekretariatet"),
+}
+MEETING_KINDS = {"meeting": _("Møte"), "dialogue_meeting": _("Dialogmøte"), "seminar": _("Seminar")}
+PLAN_STATUSES = {"draft": _("Utkast"), "submitted": _("Sendt inn"), "approved": _("Godkjent")}
+REPORT_STATUSES = {"draft": _("Utkast"), "submitted": _("Sendt inn")}
+DEADLINE_KINDS = {"plan": _("Handlingsplan"), "report": _("Årsrapport"), "aggregate": _("Samlet rapport")}
+DEADLINE_STATES = {"due": _("Frist"), "soon": _("Frist snart"), "overdue": _("Forfalt"), "done": _("Levert")}
+NETWORK_FIELDS = {
+    "name": _("Navn"),
+    "kind": _("Type"),
+    "owner_id": _("Eier / sekretariat"),
+    "parent_id": _("Rapporterer til (samhandlingsutvalg)"),
+    "region": _("Hel region"),
+    "municipalities": _("Kommuner"),
+    "patient_groups": _("Pasientgrupper"),
+    "series": _("Forløpsserier nettverket følger"),
+    "mandate": _("Mandat"),
+    "plan_due": _("Frist for handlingsplan"),
+    "report_due": _("Frist for årsrapport"),
+    "aggregate_due": _("Frist for samlet rapport"),
+}
+MEMBER_FIELDS = {
+    "organisation_id": _("Organisasjon"),
+    "role": _("Rolle"),
+    "representative_name": _("Representant"),
+    "representative_title": _("Tittel"),
+    "representative_email": _("E-post"),
+}
+MEETING_FIELDS = {
+    "held_on": _("Dato"),
+    "kind": _("Type møte"),
+    "title": _("Tittel"),
+    "agenda": _("Saksliste"),
+    "minutes": _("Referat"),
+    "decisions": _("Vedtak"),
+}
+PLAN_MEASURE_FIELDS = {
+    "measure_id": _("Tiltak fra et av nettverkets behov"),
+    "area": _("Område"),
+    "what": _("Tiltak"),
+    "responsible_id": _("Ansvarlig"),
+    "due_on": _("Frist"),
+    "status": _("Status"),
+    "done_on": _("Fullført dato"),
+    "time_frame": _("Tidsramme"),
+    "contact": _("Kontakt"),
+    "note": _("Merknad"),
+    "position": _("Plass"),
+    "gap": _("Behov"),
+    "sections": _("Kapitler"),
+    "text": _("Fritekst"),
+    "measure_notes": _("Begrunnelse"),
+}
+
 ALL = {
     "kinds": KINDS,
     "levels": LEVELS,
@@ -198,4 +316,22 @@ ALL = {
     "step_changes": STEP_CHANGES,
     "coverage_reasons": COVERAGE_REASONS,
     "coverage_explanations": COVERAGE_EXPLANATIONS,
+    "gap_statuses": GAP_STATUSES,
+    "measure_statuses": MEASURE_STATUSES,
+    "gap_categories": GAP_CATEGORIES,
+    "gap_severities": GAP_SEVERITIES,
+    "gap_sources": GAP_SOURCES,
+    "gap_fields": GAP_FIELDS,
+    "measure_fields": MEASURE_FIELDS,
+    "network_kinds": NETWORK_KINDS,
+    "member_roles": MEMBER_ROLES,
+    "meeting_kinds": MEETING_KINDS,
+    "plan_statuses": PLAN_STATUSES,
+    "report_statuses": REPORT_STATUSES,
+    "deadline_kinds": DEADLINE_KINDS,
+    "deadline_states": DEADLINE_STATES,
+    "network_fields": NETWORK_FIELDS,
+    "member_fields": MEMBER_FIELDS,
+    "meeting_fields": MEETING_FIELDS,
+    "plan_measure_fields": PLAN_MEASURE_FIELDS,
 }

@@ -14,8 +14,10 @@ from fastapi.testclient import TestClient
 
 from app.db import transaction
 from app.domain import auth
+from app.domain.imports import profiles as import_profiles
 from app.main import create_app
 from app.models.auth import ApiToken, Role, TokenCreate, TokenScope, UserCreate
+from app.models.imports import ImportProfileCreate
 from app.models.types import utcnow
 from tests.conftest import SYSTEM, TokenFactory
 from tests.factories import (
@@ -23,10 +25,15 @@ from tests.factories import (
     gap_body,
     make_gap,
     make_measure,
+    make_meeting,
+    make_member,
+    make_network,
     make_organisation,
     make_pathways,
     make_service,
     measure_body,
+    meeting_body,
+    network_body,
     pathway_body,
     service_body,
 )
@@ -96,8 +103,42 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/gaps/{gap_id}/measures"): row(201, 201),
     ("PATCH", "/api/v1/gaps/{gap_id}/measures/{measure_id}"): row(200, 200),
     ("DELETE", "/api/v1/gaps/{gap_id}/measures/{measure_id}"): row(204, 204),
+    # The gap is the municipality's (Alta's); none of the principals edits Alta, so only administrators may.
+    ("POST", "/api/v1/gaps/from-coverage"): row(201, 403),
     # Anyone logged in comments (a viewer too), not with a read-only token; a restricted token on its own gaps.
     ("POST", "/api/v1/gaps/{gap_id}/comments"): row(201, 201, viewer=201, other=201),
+    # Networks: the owner's editors manage; editors of a member organisation also write meetings (the
+    # world's network has no member organisation among the principals': tested in tests/api/test_networks.py).
+    ("POST", "/api/v1/networks"): row(201, 201),
+    ("PATCH", "/api/v1/networks/{network_id}"): row(200, 200),
+    ("DELETE", "/api/v1/networks/{network_id}"): row(204, 204),
+    ("POST", "/api/v1/networks/{network_id}/members"): row(201, 201),
+    ("PATCH", "/api/v1/networks/{network_id}/members/{member_id}"): row(200, 200),
+    ("DELETE", "/api/v1/networks/{network_id}/members/{member_id}"): row(204, 204),
+    ("POST", "/api/v1/networks/{network_id}/meetings"): row(201, 201),
+    ("PATCH", "/api/v1/networks/{network_id}/meetings/{meeting_id}"): row(200, 200),
+    ("DELETE", "/api/v1/networks/{network_id}/meetings/{meeting_id}"): row(204, 204),
+    # Plans and reports: written by those who work in the network (the owner's editors here); the world's
+    # network reports to no committee, so only administrators approve (committee members: test_network_plans).
+    ("PUT", "/api/v1/networks/{network_id}/action-plans/{year}"): row(200, 200),
+    ("POST", "/api/v1/networks/{network_id}/action-plans/{year}/submit"): row(200, 200),
+    ("POST", "/api/v1/networks/{network_id}/action-plans/{year}/approve"): row(200, 403, restricted=403),
+    ("POST", "/api/v1/networks/{network_id}/action-plans/{year}/revise"): row(201, 201),
+    ("POST", "/api/v1/networks/{network_id}/action-plans/{year}/measures"): row(201, 201),
+    ("PATCH", "/api/v1/networks/{network_id}/action-plans/{year}/measures/{measure_id}"): row(200, 200),
+    ("DELETE", "/api/v1/networks/{network_id}/action-plans/{year}/measures/{measure_id}"): row(204, 204),
+    ("PUT", "/api/v1/networks/{network_id}/reports/{year}"): row(200, 200),
+    ("POST", "/api/v1/networks/{network_id}/reports/{year}/submit"): row(200, 200),
+    # Import profiles are the organisation's: outside it (and its restricted tokens) they do not exist.
+    ("POST", "/api/v1/imports/profiles"): row(201, 201),
+    ("PATCH", "/api/v1/imports/profiles/{profile_id}"): {
+        **row(200, 200, viewer=404, other=404),
+        "admin_token_other_org": 404,
+    },
+    ("DELETE", "/api/v1/imports/profiles/{profile_id}"): {
+        **row(204, 204, viewer=404, other=404),
+        "admin_token_other_org": 404,
+    },
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -125,6 +166,11 @@ class World:
     published_pathway: int
     gap: int
     gap_measure: int
+    network: int
+    network_member: int
+    meeting: int
+    import_profile: int = 0
+    plan_measure: int = 0  # a measure of the draft plan for 2027 (the plan for 2028 is submitted)
 
 
 @pytest.fixture
@@ -153,7 +199,11 @@ def world(make_token: TokenFactory) -> World:
         )
     draft, published = make_pathways(owner["id"])
     gap = make_gap(owner["id"])
+    network = make_network(owner["id"])
     return World(
+        network=network["id"],
+        network_member=make_member(network["id"], owner["id"], role="leader")["id"],
+        meeting=make_meeting(network["id"])["id"],
         draft_pathway=draft,
         published_pathway=published,
         gap=gap["id"],
@@ -178,7 +228,31 @@ def world(make_token: TokenFactory) -> World:
         service_id=service["id"],
         viewer_user=viewer["id"],
         viewer_spare_token=spare["id"],
+        import_profile=_import_profile(owner["id"]),
+        plan_measure=_plans(network["id"], owner["id"]),
     )
+
+
+def _plans(network_id: int, owner: int) -> int:
+    """A draft plan for 2027 (version 2) with a measure of its own (version 1); a submitted plan for 2028
+    (version 2); the measure's id."""
+    from app.domain.networks import plans
+    from app.models.network import ActionPlanWrite, PlanMeasureAdd
+
+    with transaction() as session:
+        plans.put_plan(session, SYSTEM, network_id, 2027, ActionPlanWrite(), None)
+        measure = plans.add_measure(
+            session, SYSTEM, network_id, 2027, PlanMeasureAdd.model_validate(measure_body(owner))
+        )
+        plans.put_plan(session, SYSTEM, network_id, 2028, ActionPlanWrite(), None)
+        plans.submit(session, SYSTEM, network_id, 2028, '"1"')
+    return int(measure["id"])
+
+
+def _import_profile(owner: int) -> int:
+    with transaction() as session:
+        data = ImportProfileCreate(organisation_id=owner, name="Fagsystemet", mapping={"Navnet": "name"})
+        return int(import_profiles.create_profile(session, SYSTEM, data)["id"])
 
 
 def request_for(route: tuple[str, str], w: World) -> tuple[str, dict[str, Any] | None, dict[str, str]]:
@@ -259,6 +333,104 @@ def request_for(route: tuple[str, str], w: World) -> tuple[str, dict[str, Any] |
             if_match,
         ),
         ("POST", "/api/v1/gaps/{gap_id}/comments"): (f"/api/v1/gaps/{w.gap}/comments", {"text": "Enig"}, {}),
+        ("POST", "/api/v1/networks"): (path, network_body(w.owner_org), {}),
+        ("PATCH", "/api/v1/networks/{network_id}"): (f"/api/v1/networks/{w.network}", {"name": "Nytt navn"}, if_match),
+        ("DELETE", "/api/v1/networks/{network_id}"): (f"/api/v1/networks/{w.network}", None, if_match),
+        ("POST", "/api/v1/networks/{network_id}/members"): (
+            f"/api/v1/networks/{w.network}/members",
+            {"organisation_id": w.other_org, "role": "member"},
+            {},
+        ),
+        ("PATCH", "/api/v1/networks/{network_id}/members/{member_id}"): (
+            f"/api/v1/networks/{w.network}/members/{w.network_member}",
+            {"representative_name": "Kari Nordmann"},
+            if_match,
+        ),
+        ("DELETE", "/api/v1/networks/{network_id}/members/{member_id}"): (
+            f"/api/v1/networks/{w.network}/members/{w.network_member}",
+            None,
+            if_match,
+        ),
+        ("POST", "/api/v1/networks/{network_id}/meetings"): (
+            f"/api/v1/networks/{w.network}/meetings",
+            meeting_body(),
+            {},
+        ),
+        ("PATCH", "/api/v1/networks/{network_id}/meetings/{meeting_id}"): (
+            f"/api/v1/networks/{w.network}/meetings/{w.meeting}",
+            {"minutes": "Referat"},
+            if_match,
+        ),
+        ("PUT", "/api/v1/networks/{network_id}/action-plans/{year}"): (
+            f"/api/v1/networks/{w.network}/action-plans/2027",
+            {"sections": [{"key": "formal", "title": "Formål", "text": "Bedre rehabilitering"}]},
+            {"If-Match": '"2"'},
+        ),
+        ("POST", "/api/v1/networks/{network_id}/action-plans/{year}/submit"): (
+            f"/api/v1/networks/{w.network}/action-plans/2027/submit",
+            None,
+            {"If-Match": '"2"'},
+        ),
+        ("POST", "/api/v1/networks/{network_id}/action-plans/{year}/approve"): (
+            f"/api/v1/networks/{w.network}/action-plans/2028/approve",
+            None,
+            {"If-Match": '"2"'},
+        ),
+        ("POST", "/api/v1/networks/{network_id}/action-plans/{year}/revise"): (
+            f"/api/v1/networks/{w.network}/action-plans/2028/revise",
+            None,
+            {"If-Match": '"2"'},
+        ),
+        ("POST", "/api/v1/networks/{network_id}/action-plans/{year}/measures"): (
+            f"/api/v1/networks/{w.network}/action-plans/2027/measures",
+            measure_body(w.owner_org),
+            {},
+        ),
+        ("PATCH", "/api/v1/networks/{network_id}/action-plans/{year}/measures/{measure_id}"): (
+            f"/api/v1/networks/{w.network}/action-plans/2027/measures/{w.plan_measure}",
+            {"area": "Kompetanse"},
+            if_match,
+        ),
+        ("DELETE", "/api/v1/networks/{network_id}/action-plans/{year}/measures/{measure_id}"): (
+            f"/api/v1/networks/{w.network}/action-plans/2027/measures/{w.plan_measure}",
+            None,
+            if_match,
+        ),
+        ("PUT", "/api/v1/networks/{network_id}/reports/{year}"): (
+            f"/api/v1/networks/{w.network}/reports/2026",
+            {"text": "Et godt år"},
+            {},
+        ),
+        ("POST", "/api/v1/networks/{network_id}/reports/{year}/submit"): (
+            f"/api/v1/networks/{w.network}/reports/2026/submit",
+            None,
+            {"If-Match": "*"},
+        ),
+        ("DELETE", "/api/v1/networks/{network_id}/meetings/{meeting_id}"): (
+            f"/api/v1/networks/{w.network}/meetings/{w.meeting}",
+            None,
+            if_match,
+        ),
+        ("POST", "/api/v1/imports/profiles"): (
+            path,
+            {"organisation_id": w.owner_org, "name": "Ny profil", "kind": "rehab-services", "mapping": {"A": "name"}},
+            {},
+        ),
+        ("PATCH", "/api/v1/imports/profiles/{profile_id}"): (
+            f"/api/v1/imports/profiles/{w.import_profile}",
+            {"name": "Nytt navn"},
+            if_match,
+        ),
+        ("DELETE", "/api/v1/imports/profiles/{profile_id}"): (
+            f"/api/v1/imports/profiles/{w.import_profile}",
+            None,
+            if_match,
+        ),
+        ("POST", "/api/v1/gaps/from-coverage"): (
+            path,
+            {"template_id": w.published_pathway, "municipality": "5601", "step_key": "utredning"},
+            {},
+        ),
     }
     return table[route]
 

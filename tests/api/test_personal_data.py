@@ -296,7 +296,7 @@ def test_an_import_message_quoting_a_cell_masks_the_number(client: TestClient) -
     response = _import(client, f"983974694;P1;Dagtilbud;spesialist;dag;Kurs;{NUMBER}")
     assert response.status_code == 422, response.text
     assert [(e["column"], e["message"]) for e in response.json()["row_errors"]] == [
-        ("Gyldig fra", "'•••••••••••' is not a date (use dd.mm.yyyy or yyyy-mm-dd)")
+        ("Gyldig fra", "«•••••••••••» er ikke en dato (skriv dd.mm.åååå eller åååå-mm-dd)")
     ]
     assert not echoes(response.text)
 
@@ -330,7 +330,7 @@ def test_an_import_row_refused_for_its_external_id_reports_its_other_problems_to
     assert response.status_code == 422, response.text
     assert sorted((e["column"], e["message"]) for e in response.json()["row_errors"]) == [
         ("Ekstern ID", PERSONAL_DATA_MESSAGE),
-        ("Nivå", "unknown level 'ukjent'"),
+        ("Nivå", "ukjent nivå «ukjent»; bruk en av: kommunal, spesialist"),
     ]
 
 

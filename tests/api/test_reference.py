@@ -56,6 +56,16 @@ def test_patient_groups_have_names_hierarchy_and_icd10(client: TestClient) -> No
     assert groups["stroke"]["icd10"] == ["I60-I64"]
 
 
+def test_patient_groups_show_their_nynorsk_names_and_everyday_terms(client: TestClient) -> None:
+    groups = {g["code"]: g for g in client.get("/api/v1/patient-groups").json()["items"]}
+    assert groups["lung"]["name_nn"] == "Lungesjukdomar"
+    assert groups["head_injury"]["name_nn"] == "Hovudskade"
+    assert "Parkinson" in groups["parkinson"]["aliases"]
+    assert "Revmatisme" in groups["musculoskeletal"]["aliases"]
+    assert "MS" in groups["ms"]["aliases"]
+    assert all(g["name_nn"] for g in groups.values())  # every group has its nynorsk name
+
+
 def test_health_trusts_with_catchments(client: TestClient) -> None:
     trusts = client.get("/api/v1/organisations", params={"kind": "health_trust", "region": "HV"}).json()["items"]
     fonna = next(t for t in trusts if t["name"] == "Helse Fonna HF")

@@ -56,7 +56,7 @@ def test_a_batch_is_opened_and_closed_with_the_reports_counts(database_url: str)
 
 
 def test_an_unknown_batch_is_not_found(database_url: str) -> None:
-    with transaction() as session, pytest.raises(NotFound, match="No import batch 404"):
+    with transaction() as session, pytest.raises(NotFound, match="Fant ingen importbunke 404"):
         get_batch(session, 404)
 
 

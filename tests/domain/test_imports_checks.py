@@ -33,7 +33,9 @@ def test_each_key_once_the_repeat_rejected_on_its_external_id(session: Session) 
     rows = list(checker.services([csv_table(HEADER + "983974694;D1;A;spesialist;dag\n983974694;D1;B;kommunal;dag\n")]))
     assert [(r.number, r.external_id, r.table) for r in rows] == [(2, "D1", "")]
     assert rows[0].provider_id == checker.lookups.by_orgnr["983974694"]
-    assert checker.errors == [RowError(3, "the same provider and external ID as row 2", "Ekstern ID")]
+    assert checker.errors == [
+        RowError(3, "samme tilbyder og eksterne ID som rad 2", "Ekstern ID", code="duplicate_key")
+    ]
     assert checker.rejected == {("", 3)}
     assert checker.rows == 2
     assert not checker.clean
@@ -42,10 +44,14 @@ def test_each_key_once_the_repeat_rejected_on_its_external_id(session: Session) 
 def test_a_row_without_its_key_is_parsed_at_once_for_all_its_problems(session: Session) -> None:
     checker = Checker(session, SYSTEM)
     assert list(checker.services([csv_table(HEADER + "983974694;;;spesialist;spa\n")])) == []
-    assert [(e.column, e.message) for e in checker.errors] == [
-        ("Navn", "is missing"),
-        ("Form", "unknown form 'spa'"),
-        ("Ekstern ID", "external ID is missing (each row needs the provider's own key)"),
+    assert [(e.column, e.code, e.message) for e in checker.errors] == [
+        ("Navn", "missing_value", "verdien mangler"),
+        (
+            "Form",
+            "unknown_code",
+            "ukjent form «spa»; bruk en av: døgn, dag, poliklinisk, ambulant, hverdagsrehabilitering, LMS, digital",
+        ),
+        ("Ekstern ID", "missing_value", "ekstern ID mangler (hver rad trenger tilbyderens egen nøkkel for tilbudet)"),
     ]
 
 
@@ -62,7 +68,7 @@ def test_a_file_over_the_row_limit_is_refused(session: Session, monkeypatch: pyt
     try:
         checker = Checker(session, SYSTEM)
         rows = "".join(f"983974694;R{i};Navn;spesialist;dag\n" for i in range(3))
-        with pytest.raises(ImportFileError, match="The file has more than 2 rows; split it"):
+        with pytest.raises(ImportFileError, match="Filen har mer enn 2 rader; del den opp"):
             list(checker.services([csv_table(HEADER + rows)]))
     finally:
         monkeypatch.delenv("REHABKART_IMPORT_MAX_ROWS")
@@ -72,7 +78,7 @@ def test_a_file_over_the_row_limit_is_refused(session: Session, monkeypatch: pyt
 def test_a_file_without_rows_is_refused(session: Session) -> None:
     checker = Checker(session, SYSTEM)
     assert list(checker.services([Table(name="", headers=HEADER.strip().split(";"), rows=iter([]))])) == []
-    with pytest.raises(ImportFileError, match="The file has a header but no rows"):
+    with pytest.raises(ImportFileError, match="Filen har overskrifter, men ingen rader"):
         checker.require_rows()
 
 
@@ -97,7 +103,7 @@ def test_services_of_an_organisation_the_actor_may_not_write_are_refused(session
     assert checker.refused == {fonna}
     assert checker.errors == []
     assert not checker.clean
-    with pytest.raises(Forbidden, match=f"You may not change services of organisation\\(s\\) {fonna}"):
+    with pytest.raises(Forbidden, match=f"Du kan ikke endre tilbudene til organisasjon {fonna}"):
         checker.require_write_access([])
 
 
@@ -107,7 +113,7 @@ def test_profiles_once_per_municipality_and_year_and_only_where_the_actor_may_re
     checker = Checker(session, oslo_editor)
     profiles = list(checker.profiles([survey]))
     assert [(p.row, p.values["year"]) for p in profiles] == [(2, 2026), (4, 2025)]
-    assert checker.errors == [RowError(3, "the same municipality and year as row 2", None)]
-    with pytest.raises(Forbidden, match="You may not report for municipality 4614"):
+    assert checker.errors == [RowError(3, "samme kommune og år som rad 2", "Kommunenr", code="duplicate_key")]
+    with pytest.raises(Forbidden, match="Du kan ikke rapportere for kommune 4614"):
         checker.require_write_access(profiles)
     Checker(session, SYSTEM).require_write_access(profiles)  # the system may

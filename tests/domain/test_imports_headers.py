@@ -37,15 +37,42 @@ def test_unknown_headers_are_left_out() -> None:
 
 
 def test_two_headers_for_one_field_refuse_the_file() -> None:
-    with pytest.raises(ImportFileError, match="Two columns mean the same thing: 'Nivå' and 'level'"):
+    with pytest.raises(ImportFileError, match="To kolonner betyr det samme: «Nivå» og «level»") as refused:
         header_map(table("Navn", "Nivå", "level"), c.SERVICE_COLUMNS)
+    assert refused.value.code == "duplicate_column"
+
+
+@pytest.mark.parametrize(
+    ("headers", "number", "name"),
+    [
+        (("Kommunenr", "Kommune"), 0, 1),
+        (("Kommune", "Kommunenr"), 1, 0),  # in either order
+        (("Kommune nr", "Kommunenavn"), 0, 1),
+    ],
+)
+def test_a_name_column_beside_a_number_column_is_the_name(headers: tuple[str, str], number: int, name: int) -> None:
+    assert header_map(table(*headers, "Navn"), c.SERVICE_COLUMNS) == {
+        "provider_municipality": number,
+        "provider_municipality_name": name,
+        "name": 2,
+    }
+    facts = header_map(table(*headers, "År"), c.PROFILE_COLUMNS)
+    assert facts == {"municipality_number": number, "municipality_name": name, "year": 2}
+    # alone, "Kommune" is the number, as before
+    assert header_map(table("Kommune", "Navn"), c.SERVICE_COLUMNS) == {"provider_municipality": 0, "name": 1}
+    # a provider name beside the organisation number
+    assert header_map(table("Tilbyder orgnr", "Tilbyder"), c.SERVICE_COLUMNS) == {
+        "provider_orgnr": 0,
+        "provider_name": 1,
+    }
 
 
 def test_required_service_columns() -> None:
     assert service_columns(table("Kommunenr", "Ekstern ID", "Navn", "Nivå", "Form"))["provider_municipality"] == 0
     with pytest.raises(ImportFileError) as missing:
         service_columns(table("Ekstern ID", "Navn"))
-    assert str(missing.value) == "Missing required column(s): Nivå, Form, Tilbyder orgnr (or Tilbyder ID / Kommunenr)"
+    assert str(missing.value) == "Filen mangler kolonnene Nivå, Form, Tilbyder orgnr (eller Tilbyder ID / Kommunenr)"
+    assert missing.value.code == "missing_columns"
 
 
 def test_required_profile_columns_name_the_sheet() -> None:
@@ -54,9 +81,9 @@ def test_required_profile_columns_name_the_sheet() -> None:
         "year": 1,
         "has_cancer_coordinator": 2,
     }
-    with pytest.raises(ImportFileError, match="Sheet 'Kommune': missing required column"):
+    with pytest.raises(ImportFileError, match="Arket «Kommune» mangler kolonnen År"):
         profile_columns(table("Kommunenr", name="Kommune"))
-    with pytest.raises(ImportFileError, match=r"Sheet 'CSV': missing required column\(s\): Kommunenr, År"):
+    with pytest.raises(ImportFileError, match="Filen mangler kolonnene Kommunenr, År"):
         profile_columns(table("Kreftkoordinator"))
 
 
@@ -71,5 +98,5 @@ def test_a_survey_finds_its_facts_by_sheet_name_or_by_a_year_column() -> None:
     assert pick_tables([services, facts], ImportKind.municipal_survey) == ([services], [facts])
     unnamed = table("Kommunenr", "year", name="Ark2")
     assert pick_tables([services, unnamed], ImportKind.municipal_survey) == ([services], [unnamed])
-    with pytest.raises(ImportFileError, match="A municipal survey needs a sheet of municipality facts"):
+    with pytest.raises(ImportFileError, match="En kommuneundersøkelse trenger et ark med kommunefakta"):
         pick_tables([services], ImportKind.municipal_survey)

@@ -54,28 +54,39 @@ def test_a_bad_cell_is_a_row_error_on_its_column_every_time_it_comes(lookups: Lo
     csv = "Tilbyder orgnr;Ekstern ID;Navn;Nivå;Form;Ventetid dager\n"
     csv += f"{FONNA_ORGNR};R1;Navn;spesialist;spa;12,5\n{FONNA_ORGNR};R2;Navn;spesialist;spa;3\n"
     first, second = parse_services(lookups, csv)
+    spa = "ukjent form «spa»; bruk en av: døgn, dag, poliklinisk, ambulant, hverdagsrehabilitering, LMS, digital"
     assert first == [
-        RowError(2, "unknown form 'spa'", "Form"),
-        RowError(2, "must be a whole number", "Ventetid dager"),
+        RowError(2, spa, "Form", code="unknown_code"),
+        RowError(2, "«12,5» er ikke et helt tall", "Ventetid dager", code="not_a_number"),
     ]
-    assert second == [RowError(3, "unknown form 'spa'", "Form")]  # a remembered value is refused again
+    assert second == [RowError(3, spa, "Form", code="unknown_code")]  # a remembered value is refused again
 
 
 def test_a_row_without_its_key_names_every_problem(lookups: Lookups) -> None:
     csv = "Tilbyder orgnr;Ekstern ID;Navn;Nivå;Form\n" + "123;;;kommunal;dag\n"
     assert parse_services(lookups, csv) == [
         [
-            RowError(2, "is missing", "Navn"),
-            RowError(2, "no organisation with organisation number '123'", "Tilbyder orgnr"),
-            RowError(2, "external ID is missing (each row needs the provider's own key)", "Ekstern ID"),
+            RowError(2, "verdien mangler", "Navn", code="missing_value"),
+            RowError(
+                2,
+                "ingen organisasjon i Rehabkart har organisasjonsnummer «123»",
+                "Tilbyder orgnr",
+                code="unknown_provider",
+            ),
+            RowError(
+                2,
+                "ekstern ID mangler (hver rad trenger tilbyderens egen nøkkel for tilbudet)",
+                "Ekstern ID",
+                code="missing_value",
+            ),
         ]
     ]
 
 
 def test_a_row_separated_unlike_its_header_is_one_whole_row_error(lookups: Lookups) -> None:
     csv = "Tilbyder orgnr;Ekstern ID;Navn;Nivå;Form\n" + f"{FONNA_ORGNR},R1,Navn,spesialist,dag\n"
-    message = "the row has 1 cell but the header has 5: is it separated like the header?"
-    assert parse_services(lookups, csv) == [[RowError(2, message, None)]]
+    message = "raden har 1 celle, men overskriftsraden har 5: er den skilt med samme tegn som overskriftene?"
+    assert parse_services(lookups, csv) == [[RowError(2, message, None, code="wrong_separator")]]
 
 
 def test_the_provider_by_organisation_number_id_or_municipality(lookups: Lookups) -> None:
@@ -88,25 +99,32 @@ def test_the_provider_by_organisation_number_id_or_municipality(lookups: Lookups
 
 
 @pytest.mark.parametrize(
-    ("field", "header", "value", "message"),
+    ("field", "header", "value", "code", "message"),
     [
-        ("provider_orgnr", "Tilbyder orgnr", "123", "no organisation with organisation number '123'"),
-        ("provider_id", "Tilbyder ID", "abc", "no organisation with id 'abc'"),
-        ("provider_municipality", "Kommunenr", "9999", "unknown municipality number '9999'"),
+        (
+            "provider_orgnr",
+            "Tilbyder orgnr",
+            "123",
+            "unknown_provider",
+            "ingen organisasjon i Rehabkart har organisasjonsnummer «123»",
+        ),
+        ("provider_id", "Tilbyder ID", "abc", "unknown_provider", "ingen organisasjon i Rehabkart har id «abc»"),
+        ("provider_municipality", "Kommunenr", "9999", "unknown_municipality", "ukjent kommunenummer «9999»"),
     ],
 )
 def test_an_unknown_provider_is_an_error_on_its_column(
-    lookups: Lookups, field: str, header: str, value: str, message: str
+    lookups: Lookups, field: str, header: str, value: str, code: str, message: str
 ) -> None:
     errors: list[RowError] = []
     assert find_provider([value], {field: 0}, [header], lookups, 7, errors) is None
-    assert errors == [RowError(7, message, header)]
+    assert errors == [RowError(7, message, header, code=code)]
 
 
 def test_a_row_without_any_provider_column_value(lookups: Lookups) -> None:
     errors: list[RowError] = []
     assert find_provider(["R1"], {"external_id": 0}, ["Ekstern ID"], lookups, 4, errors) is None
-    assert errors == [RowError(4, "the provider is missing (organisation number, id or municipality number)", None)]
+    message = "tilbyderen mangler: fyll inn organisasjonsnummer, tilbyder-ID eller kommunenummer"
+    assert errors == [RowError(4, message, None, code="missing_value")]
 
 
 def test_a_short_row_has_blank_cells() -> None:
@@ -133,7 +151,7 @@ def test_profile_rows(lookups: Lookups) -> None:
         },
     )
     assert bad == [
-        RowError(3, "'kanskje' is not ja/nei", "Kreftkoordinator"),
-        RowError(3, "the survey year must be between 2000 and 2100", "År"),
-        RowError(3, "the number of places must be between 0 and 100000", "Rehabiliteringsplasser"),
+        RowError(3, "«kanskje» er ikke ja eller nei", "Kreftkoordinator", code="not_yes_no"),
+        RowError(3, "kartleggingsåret må være mellom 2000 og 2100", "År", code="out_of_range"),
+        RowError(3, "antall plasser må være mellom 0 og 100000", "Rehabiliteringsplasser", code="out_of_range"),
     ]

@@ -1,10 +1,13 @@
 """app.domain.imports.writer: checked rows written through the catalogue's bulk path, on the migrated database."""
 
+import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.db import transaction
+from app.domain.codes import code_list
 from app.domain.errors import RowError
+from app.domain.imports import rows
 from app.domain.imports.batches import Report, new_report, open_batch
 from app.domain.imports.checks import Checker
 from app.domain.imports.readers import read_tables
@@ -53,11 +56,23 @@ def test_once_a_row_has_a_problem_nothing_more_is_written(database_url: str) -> 
         report, checker = write_services(session, TWO_ROWS + "983974694;W3;Navn;spesialist;spa;\n")
         assert services_of_batch(session, report.batch_id) == []
     assert (report.created, report.unchanged) == (0, 0)
-    assert checker.errors == [RowError(4, "unknown form 'spa'", "Form")]
+    assert checker.errors == [
+        RowError(
+            4,
+            "ukjent form «spa»; bruk en av: døgn, dag, poliklinisk, ambulant, hverdagsrehabilitering, LMS, digital",
+            "Form",
+            code="unknown_code",
+        )
+    ]
     assert fingerprint(ignore=("import_batch",)) == before
 
 
-def test_a_row_the_catalogue_refuses_is_an_error_on_its_column(database_url: str) -> None:
+def test_a_row_the_catalogue_refuses_is_an_error_on_its_column(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The parser refuses an unknown national code itself (in Norwegian, with its code); let one past it, so
+    # the catalogue's own refusal shows on its column too.
+    monkeypatch.setattr(rows, "code_list", lambda name: {**code_list(name), "H99": "ukjent"})
     with transaction() as session:
         report, checker = write_services(session, HEADER + "983974694;N1;Navn;spesialist;dag;H99\n")
     assert checker.errors == [RowError(2, "'H99' is not a code in the 8655 code list", "Helsehjelpsområde")]

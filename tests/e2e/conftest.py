@@ -2,7 +2,7 @@
 
 One server (on a fresh SQLite file with reference and demo data) and one browser serve the whole
 session; every test gets its own browser context. The pages' CDN assets (htmx, Designsystemet,
-Swagger UI) are served from node_modules, and any other request leaving the app's origin is refused
+Swagger UI, Sortable.js) are served from node_modules, and any other request leaving the app's origin is refused
 and fails the test, as do console errors, uncaught page errors and Content-Security-Policy violations.
 
 Without /usr/bin/chromium or the npm packages, these tests are skipped (with the reason in the summary).
@@ -32,6 +32,7 @@ from tests.e2e.helpers import (
     HTMX_FILE,
     PROJECT_ROOT,
     REQUIRED_FILES,
+    SORTABLE_FILE,
     SWAGGER_UI_CSS_FILE,
     SWAGGER_UI_JS_FILE,
     Account,
@@ -115,6 +116,8 @@ def _server_env(settings: Settings, database: Path) -> dict[str, str]:
         REHABKART_SWAGGER_UI_JS_INTEGRITY=settings.swagger_ui_js_integrity,
         REHABKART_SWAGGER_UI_CSS_URL=settings.swagger_ui_css_url,
         REHABKART_SWAGGER_UI_CSS_INTEGRITY=settings.swagger_ui_css_integrity,
+        REHABKART_SORTABLE_URL=settings.sortable_url,
+        REHABKART_SORTABLE_INTEGRITY=settings.sortable_integrity,
     )
     return env
 
@@ -274,6 +277,7 @@ def cdn_assets(app_settings: Settings) -> dict[str, CdnAsset]:
         app_settings.designsystemet_theme_url: CdnAsset(DS_THEME_FILE, "text/css; charset=utf-8"),
         app_settings.swagger_ui_js_url: CdnAsset(SWAGGER_UI_JS_FILE, "text/javascript; charset=utf-8"),
         app_settings.swagger_ui_css_url: CdnAsset(SWAGGER_UI_CSS_FILE, "text/css; charset=utf-8"),
+        app_settings.sortable_url: CdnAsset(SORTABLE_FILE, "text/javascript; charset=utf-8"),
     }
 
 

@@ -20,7 +20,16 @@ DS_CSS_FILE = NODE_MODULES / "@digdir" / "designsystemet-css" / "dist" / "src" /
 DS_THEME_FILE = NODE_MODULES / "@digdir" / "designsystemet-css" / "dist" / "theme" / "designsystemet.css"
 SWAGGER_UI_JS_FILE = NODE_MODULES / "swagger-ui-dist" / "swagger-ui-bundle.js"
 SWAGGER_UI_CSS_FILE = NODE_MODULES / "swagger-ui-dist" / "swagger-ui.css"
-REQUIRED_FILES = (HTMX_FILE, DS_CSS_FILE, DS_THEME_FILE, SWAGGER_UI_JS_FILE, SWAGGER_UI_CSS_FILE, AXE_SCRIPT)
+SORTABLE_FILE = NODE_MODULES / "sortablejs" / "Sortable.min.js"
+REQUIRED_FILES = (
+    HTMX_FILE,
+    DS_CSS_FILE,
+    DS_THEME_FILE,
+    SWAGGER_UI_JS_FILE,
+    SWAGGER_UI_CSS_FILE,
+    SORTABLE_FILE,
+    AXE_SCRIPT,
+)
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING_IMPACTS = {"serious", "critical"}

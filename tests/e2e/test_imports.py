@@ -71,8 +71,9 @@ def test_upload_preview_and_confirm(
     expect(page.get_by_role("alert")).to_contain_text("Filen har 2 feil")
     problems = page.locator("#problems tbody tr")
     expect(problems).to_have_count(2)
-    expect(problems.nth(0).get_by_role("cell")).to_have_text(["2", "Form", "unknown form 'spa'"])
-    expect(problems.nth(1).get_by_role("cell")).to_have_text(["3", "Navn", "is missing"])
+    spa = "ukjent form «spa»; bruk en av: døgn, dag, poliklinisk, ambulant, hverdagsrehabilitering, LMS, digital"
+    expect(problems.nth(0).get_by_role("cell")).to_have_text(["2", "Form", spa, "unknown_code"])
+    expect(problems.nth(1).get_by_role("cell")).to_have_text(["3", "Navn", "verdien mangler", "missing_value"])
     expect(page.get_by_role("button", name="Bekreft og importer")).to_have_count(0)
     shot(page, f"import-preview-errors{mode}")
     _check_accessibility(page, f"import-preview-errors{mode}", new_context, javascript=javascript)

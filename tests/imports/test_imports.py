@@ -16,7 +16,7 @@ from app.domain.imports import runner
 from app.models.imports import ImportKind
 from tests.conftest import SYSTEM
 from tests.factories import fingerprint, make_service, org_id
-from tests.imports.corpus import CORPUS, ROW_PROBLEMS, UNUSABLE_FILES
+from tests.imports.corpus import CORPUS, ROW_PROBLEMS, SHEETS, UNUSABLE_FILES, Expected, Sheet
 
 API = "/api/v1/imports"
 
@@ -26,8 +26,12 @@ def upload(client: TestClient, name: str, *, dry_run: bool = False, kind: str = 
     return client.post(API, files={"file": (name, data)}, data={"kind": kind, "dry_run": str(dry_run).lower()})
 
 
-def errors(response: Any) -> list[tuple[int, str | None, str]]:
-    return [(e["row"], e["column"], e["message"]) for e in response.json()["row_errors"]]
+def errors(response: Any) -> list[Expected]:
+    return [(e["row"], e["column"], e["code"], e["message"]) for e in response.json()["row_errors"]]
+
+
+def notes(response: Any) -> list[Expected]:
+    return [(n["row"], n["column"], n["code"], n["message"]) for n in response.json()["notes"]]
 
 
 def test_dry_run_reports_and_writes_nothing_then_apply_then_reapply(client: TestClient, fonna: int) -> None:
@@ -47,6 +51,13 @@ def test_dry_run_reports_and_writes_nothing_then_apply_then_reapply(client: Test
         "unchanged": 0,
         "rejected": 0,
         "row_errors": [],
+        "notes": [],
+        "summary": {
+            "errors": 0,
+            "notes": 0,
+            "codes": {},
+            "text": "2 rader kontrollert uten feil: 2 nye, 0 endret, 0 uendret.",
+        },
     }
     assert fingerprint() == before
     applied = upload(client, "good_utf8.csv")
@@ -72,7 +83,7 @@ def test_dry_run_reports_and_writes_nothing_then_apply_then_reapply(client: Test
 
 @pytest.mark.parametrize(("name", "expected"), ROW_PROBLEMS)
 def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_written(
-    client: TestClient, name: str, expected: list[tuple[int, str, str]]
+    client: TestClient, name: str, expected: list[Expected]
 ) -> None:
     before = fingerprint()
     for dry_run in (True, False):
@@ -80,19 +91,20 @@ def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_written(
         assert response.status_code == 422, response.text
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["applied"] is False
-        assert errors(response) == [(row, column, message) for row, column, message in expected]
+        assert errors(response) == expected
         sheets = {e["sheet"] for e in response.json()["row_errors"]}
         assert sheets == ({"Tilbud"} if name.endswith(".xlsx") else {None})  # a workbook names the sheet
     assert fingerprint() == before
 
 
-@pytest.mark.parametrize(("name", "detail"), UNUSABLE_FILES)
-def test_unusable_files_are_refused_whole(client: TestClient, name: str, detail: str) -> None:
+@pytest.mark.parametrize(("name", "detail", "code"), UNUSABLE_FILES)
+def test_unusable_files_are_refused_whole(client: TestClient, name: str, detail: str, code: str) -> None:
     before = fingerprint()
     response = upload(client, name)
     assert response.status_code == 422
     assert response.json()["type"] == "/problems/unreadable-file"
     assert response.json()["detail"] == detail
+    assert response.json()["code"] == code
     assert fingerprint() == before
 
 
@@ -108,7 +120,7 @@ def test_broken_workbooks_are_refused_whole(client: TestClient, what: str) -> No
     before = fingerprint()
     response = client.post(API, files={"file": ("survey.xlsx", data)})
     assert response.status_code == 422
-    assert response.json()["detail"] == "The file looks like XLSX but could not be opened"
+    assert response.json()["detail"] == "Filen ser ut som XLSX, men kunne ikke åpnes"
     assert fingerprint() == before
 
 
@@ -223,7 +235,7 @@ def test_unknown_national_codes_are_row_errors_on_their_column(client: TestClien
     before = fingerprint()
     response = client.post(API, files={"file": ("codes.csv", data.encode())})
     assert response.status_code == 422
-    assert errors(response) == [(2, "Helsehjelpsområde", "'H99' is not a code in the 8655 code list")]
+    assert errors(response) == [(2, "Helsehjelpsområde", "unknown_code", "«H99» er ikke en kode i kodeverket 8655")]
     assert fingerprint() == before
 
 
@@ -233,10 +245,11 @@ def test_cli_import_exit_codes(database_url: str) -> None:
     assert "prøvekjøring" in good.output
     bad = CliRunner().invoke(cli, ["import", str(CORPUS / "duplicates.csv")])
     assert bad.exit_code == 1
-    assert "the same provider and external ID as row 2" in bad.output
+    assert "samme tilbyder og eksterne ID som rad 2" in bad.output
+    assert "duplicate_key" in bad.output
     unreadable = CliRunner().invoke(cli, ["import", str(CORPUS / "image.csv")])
     assert unreadable.exit_code == 1
-    assert "PNG image" in unreadable.output
+    assert "PNG-bilde" in unreadable.output
 
 
 def test_csv_export_opens_in_excel_and_neutralises_formulas(client: TestClient, fonna: int) -> None:
@@ -250,3 +263,90 @@ def test_csv_export_opens_in_excel_and_neutralises_formulas(client: TestClient, 
     assert "'=HYPERLINK(" in text
     assert ";=" not in text
     assert ';"=' not in text
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=[s.name for s in SHEETS])
+def test_realistic_sheets_give_exact_reports(client: TestClient, sheet: Sheet) -> None:
+    """Every error and note on its row and column, with its code and Norwegian text; a refused file writes
+    nothing (dry run or not), a clean one writes its rows and reports the same notes."""
+    before = fingerprint()
+    for dry_run in (True, False):
+        response = client.post(
+            API,
+            files={"file": (sheet.name, sheet.data)},
+            data={"kind": sheet.kind, "dry_run": str(dry_run).lower()},
+        )
+        assert errors(response) == sheet.errors, response.text
+        assert notes(response) == sheet.notes
+        summary = response.json()["summary"]
+        assert (summary["errors"], summary["notes"]) == (len(sheet.errors), len(sheet.notes))
+        assert sum(summary["codes"].values()) == len(sheet.errors) + len(sheet.notes)
+        if sheet.errors:
+            assert response.status_code == 422
+            assert response.json()["detail"] == summary["text"]
+            assert summary["text"].startswith("Ingenting er importert: ")
+            assert fingerprint() == before
+        else:
+            assert response.status_code == (200 if dry_run else 201)
+            assert response.json()["created"] == sheet.created
+            if dry_run:
+                assert fingerprint() == before
+
+
+def _service(client: TestClient, external_id: str) -> dict[str, Any]:
+    (found,) = [
+        s
+        for s in client.get("/api/v1/rehab-services", params={"limit": 200}).json()["items"]
+        if s["external_id"] == external_id
+    ]
+    return dict(found)
+
+
+def test_defaults_and_everyday_names_are_stored_as_reported(client: TestClient) -> None:
+    by_name = {s.name: s for s in SHEETS}
+    for name in ("kommunenr_og_kommune.csv", "pasientgrupper_hverdagsnavn.csv"):
+        response = client.post(API, files={"file": (name, by_name[name].data)})
+        assert response.status_code == 201, response.text
+    assert _service(client, "ST-1")["capacity_unit"] == "day_places"
+    assert _service(client, "OS-1")["capacity_unit"] == "course_seats_per_year"
+    assert _service(client, "HE-1")["capacity_unit"] == "beds"
+    trondheim = _service(client, "TR-1")
+    assert (trondheim["level"], trondheim["patient_groups"]) == ("municipal", ["ms"])
+    assert _service(client, "PG-1")["patient_groups"] == ["ms", "parkinson"]
+    assert _service(client, "PG-2")["patient_groups"] == ["musculoskeletal"]
+    assert _service(client, "PG-3")["patient_groups"] == ["copd", "lung"]  # J44 and J44.1 are COPD, not lung
+    # The applied batch keeps its notes; the batch API lists them apart from the (empty) row errors.
+    batch = client.get(API).json()["items"][-1]
+    assert batch["row_errors"] == []
+    assert [(n["row"], n["code"]) for n in batch["notes"]] == [
+        (None, "column_ignored"),
+        (2, "default_capacity_unit"),
+        (3, "default_level"),
+        (4, "default_capacity_unit"),
+        (5, "default_capacity_unit"),
+    ]
+
+
+def test_a_survey_checks_municipality_names_beside_numbers(client: TestClient) -> None:
+    """The municipality facts sheet may carry the name beside the number too; a wrong one is an error."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Kommune"
+    sheet.append(["Kommunenr", "Kommune", "År", "Kreftkoordinator"])
+    sheet.append(["4614", "Stord", 2026, "ja"])
+    sheet.append(["1841", "Fuossko", 2026, "nei"])  # Fauske's Lule Sami name
+    sheet.append(["1106", "Karmøy", 2026, "ja"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    before = fingerprint()
+    response = client.post(
+        API, files={"file": ("kartlegging.xlsx", buffer.getvalue())}, data={"kind": "municipal-survey"}
+    )
+    assert response.status_code == 422, response.text
+    assert errors(response) == [
+        (4, "Kommune", "municipality_name_mismatch", "kommunenummer 1106 er Haugesund, men kommunenavnet er «Karmøy»")
+    ]
+    assert fingerprint() == before

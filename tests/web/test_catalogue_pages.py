@@ -52,6 +52,22 @@ def test_list_filters_by_query_parameters(anon: TestClient, fonna: int) -> None:
     assert 'value="4614" selected' in page
 
 
+def test_the_patient_group_filter_reads_everyday_terms_and_icd10(anon: TestClient, fonna: int) -> None:
+    make_service(fonna, name="Parkinsonskole", patient_groups=["parkinson"])
+    make_service(fonna, name="KOLS-kurs", patient_groups=["copd"])
+    for term in ("Parkinson", "parkinsons sjukdom", "G20"):
+        page = anon.get("/rehab-services", params={"patient_group": term}).text
+        assert "Parkinsonskole" in page
+        assert "KOLS-kurs" not in page
+        assert 'value="parkinson" selected' in page
+    ambiguous = anon.get("/rehab-services", params={"patient_group": "sammensatte behov"}).text
+    assert "kan bety flere pasientgrupper" in ambiguous
+    assert "«Barn med sammensatte behov» (children_complex)" in ambiguous
+    assert "Parkinsonskole" not in ambiguous
+    unknown = anon.get("/rehab-services", params={"patient_group": "Parkinsonz"}).text
+    assert "ukjent pasientgruppe «Parkinsonz»; mente du «Parkinsons sykdom»?" in unknown
+
+
 def test_create_shows_field_errors_then_redirects(editor: TestClient, fonna: int) -> None:
     token = form_token(editor, "/rehab-services/new")
     bad = editor.post("/rehab-services/new", data={**new_form(fonna, name="", forms=[]), "csrftoken": token})
@@ -125,6 +141,24 @@ def test_edit_conflict_keeps_the_typing_and_shows_what_changed(
         )
         assert again.status_code == 303
     assert client.get(f"/api/v1/rehab-services/{service['id']}").json()["description"] == "Min tekst"
+
+
+def test_saving_the_edit_form_keeps_the_providers_own_key(editor: TestClient, client: TestClient, fonna: int) -> None:
+    service = make_service(fonna, name="Med nøkkel", external_id="fonna-77")
+    url = f"/rehab-services/{service['id']}/edit"
+    page = editor.get(url).text
+    assert 'value="fonna-77"' in page
+    token = form_token(editor, url)
+    base = new_form(fonna, name="Med nøkkel", version="1", external_id="fonna-77", description="Ny tekst")
+    saved = editor.post(url, data={**base, "csrftoken": token}, follow_redirects=False)
+    assert saved.status_code == 303
+    after = client.get(f"/api/v1/rehab-services/{service['id']}").json()
+    assert (after["external_id"], after["description"]) == ("fonna-77", "Ny tekst")
+    renamed = editor.post(
+        url, data={**base, "version": "2", "external_id": "fonna-78", "csrftoken": token}, follow_redirects=False
+    )
+    assert renamed.status_code == 303
+    assert client.get(f"/api/v1/rehab-services/{service['id']}").json()["external_id"] == "fonna-78"
 
 
 def test_verified_today_in_one_click(editor: TestClient, client: TestClient, fonna: int) -> None:

@@ -7,8 +7,18 @@ from fastapi.testclient import TestClient
 
 from app.db import transaction
 from app.domain import pathways
+from app.models.auth import Role
 from app.models.pathway import PathwayCreate
-from tests.factories import SYSTEM, find_org_id, make_pathways, make_service, pathway_body
+from tests.factories import (
+    SYSTEM,
+    browser_login,
+    find_org_id,
+    form_token,
+    make_pathways,
+    make_service,
+    make_user,
+    pathway_body,
+)
 
 
 def _published_fonna_template() -> int:
@@ -141,3 +151,66 @@ def test_municipality_page_shows_every_published_template_beside_the_survey(anon
     assert html.count('class="rk-cov-template"') == 2  # the Fonna template and make_pathways' published one
     assert f'id="t{template_id}-step-utredning"' in html
     assert "Kommuneundersøkelsen" in html
+
+
+# --- from a missing cell to a gap registration -------------------------------------------------------------
+
+
+def _stord_editor(anon: TestClient) -> TestClient:
+    email = make_user("stord@test.example", Role.editor, [find_org_id("Stord", "municipality")])
+    assert browser_login(anon, email).status_code == 303
+    return anon
+
+
+def test_a_missing_step_is_registered_from_its_cell_and_then_marked(anon: TestClient) -> None:
+    template_id = _published_fonna_template()
+    browser = _stord_editor(anon)
+    cells = f"/pathways/{template_id}/coverage/4614"
+    page = browser.get(cells, params={"step": "utredning"})
+    assert page.text.count("Registrer som udekket behov") == 3  # every step is missing in Stord
+    token = form_token(browser, cells)
+
+    posted = browser.post(f"{cells}/gaps", data={"csrftoken": token, "step_key": "utredning"}, follow_redirects=False)
+    assert posted.status_code == 303
+    gap_id = int(posted.headers["location"].rsplit("/", 1)[1])
+    gap = browser.get(f"/api/v1/gaps/{gap_id}").json()
+    assert (gap["source"], gap["municipalities"], gap["pathway_step"]["key"]) == ("coverage", ["4614"], "utredning")
+
+    # The same step again leads to the gap already open; nothing new is written.
+    again = browser.post(f"{cells}/gaps", data={"csrftoken": token, "step_key": "utredning"}, follow_redirects=False)
+    assert (again.status_code, again.headers["location"]) == (303, f"/gaps/{gap_id}")
+    assert len(browser.get("/api/v1/gaps").json()["items"]) == 1
+
+    after = browser.get(cells).text
+    assert after.count("Registrer som udekket behov") == 2  # the other two steps keep their buttons
+    assert f'href="/gaps/{gap_id}">Registrert som udekket behov' in after
+    heat = browser.get(f"/pathways/{template_id}/coverage").text
+    stord = re.search(r'id="cell-4614-utredning">\s*<a [^>]*>(.*?)</a>', heat, re.S)
+    assert stord is not None
+    assert "registrert" in stord.group(1)
+    bergen = re.search(r'id="cell-4601-utredning">\s*<a [^>]*>(.*?)</a>', heat, re.S)
+    assert bergen is not None
+    assert "registrert" not in bergen.group(1)
+
+
+def test_readers_see_no_register_button_and_anonymous_readers_no_marks(anon: TestClient, client: TestClient) -> None:
+    template_id = _published_fonna_template()
+    registered = client.post(
+        "/api/v1/gaps/from-coverage", json={"template_id": template_id, "municipality": "4614", "step_key": "utredning"}
+    )
+    assert registered.status_code == 201, registered.text
+    # Gaps are not public: an anonymous reader of the public heat map sees neither marks nor buttons.
+    heat = anon.get(f"/pathways/{template_id}/coverage").text
+    assert "registrert" not in heat.lower()
+    assert "Registrer som udekket behov" not in anon.get(f"/pathways/{template_id}/coverage/4614").text
+    # A viewer sees the mark but may not register.
+    email = make_user("viewer@test.example", Role.viewer)
+    assert browser_login(anon, email).status_code == 303
+    cells = anon.get(f"/pathways/{template_id}/coverage/4614").text
+    assert "Registrert som udekket behov" in cells
+    assert "<button" not in cells.split('class="rk-cov-panel"')[1]
+    token = form_token(anon, f"/pathways/{template_id}/coverage/4614")
+    refused = anon.post(
+        f"/pathways/{template_id}/coverage/4614/gaps", data={"csrftoken": token, "step_key": "rehabilitering"}
+    )
+    assert refused.status_code == 403

@@ -180,7 +180,7 @@ def test_confirming_twice_leads_to_the_same_batch(editor: TestClient, client: Te
 
 @pytest.mark.parametrize(("name", "expected"), ROW_PROBLEMS)
 def test_each_problem_is_shown_on_its_row_and_column_and_nothing_is_written(
-    admin: TestClient, name: str, expected: list[tuple[int, str | None, str]]
+    admin: TestClient, name: str, expected: list[tuple[int, str | None, str, str]]
 ) -> None:
     before = fingerprint()
     response = upload(admin, name)
@@ -188,21 +188,22 @@ def test_each_problem_is_shown_on_its_row_and_column_and_nothing_is_written(
     assert "Ingenting er importert" in response.text
     shown = re.findall(
         r'<tr>\s*(?:<td>([^<]*)</td>\s*)?<td class="rk-number">(\d+)</td>\s*<td>(.*?)</td>\s*'
-        r'<td class="rk-break">(.*?)</td>\s*</tr>',
+        r'<td class="rk-break">(.*?)</td>\s*<td><code>(.*?)</code></td>\s*</tr>',
         response.text,
     )
     whole_row = '<span class="rk-muted">hele raden</span>'
     sheet = "Tilbud" if name.endswith(".xlsx") else ""  # a workbook's problems name their sheet
     assert shown == [
-        (sheet, str(row), str(escape(column)) if column else whole_row, str(escape(m))) for row, column, m in expected
+        (sheet, str(row), str(escape(column)) if column else whole_row, str(escape(m)), code)
+        for row, column, code, m in expected
     ]
     assert not CONFIRM_FORM.search(response.text)
     assert "Last opp en rettet fil" in response.text
     assert fingerprint() == before  # not even a pending upload
 
 
-@pytest.mark.parametrize(("name", "detail"), UNUSABLE_FILES)
-def test_unusable_files_get_an_inline_error_on_the_form(admin: TestClient, name: str, detail: str) -> None:
+@pytest.mark.parametrize(("name", "detail", "code"), UNUSABLE_FILES)
+def test_unusable_files_get_an_inline_error_on_the_form(admin: TestClient, name: str, detail: str, code: str) -> None:
     before = fingerprint()
     response = upload(admin, name)
     assert response.status_code == 422
@@ -332,7 +333,7 @@ def test_changes_since_the_preview_are_shown_and_nothing_is_written(admin: TestC
     response = confirm(admin, token)
     assert response.status_code == 409
     assert "Innholdet i Rehabkart er endret etter kontrollen" in response.text
-    assert escape(f"no organisation with organisation number '{orgnr}'") in response.text
+    assert escape(f"ingen organisasjon i Rehabkart har organisasjonsnummer «{orgnr}»") in response.text
     assert not CONFIRM_FORM.search(response.text)
     assert fingerprint(ignore=PENDING) == before
     assert pending_rows() == 0
@@ -429,9 +430,9 @@ def test_problems_quoting_an_identity_number_show_it_masked(editor: TestClient) 
     assert NUMBER[:6] not in response.text
     assert NUMBER[6:] not in response.text
     for message in (
-        "unknown level '•••••••••••'",
-        "'••••••.•••••' is not a date (use dd.mm.yyyy or yyyy-mm-dd)",
-        "no organisation with organisation number '•••••••••••'",
+        "ukjent nivå «•••••••••••»; bruk en av: kommunal, spesialist",
+        "«••••••.•••••» er ikke en dato (skriv dd.mm.åååå eller åååå-mm-dd)",
+        "ingen organisasjon i Rehabkart har organisasjonsnummer «•••••••••••»",
     ):
         assert str(escape(message)) in response.text
     assert "pasient •••••••••••.csv" in response.text

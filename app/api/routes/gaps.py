@@ -17,6 +17,7 @@ from app.db import get_engine
 from app.domain import gaps
 from app.domain.versioning import etag
 from app.http.deps import PageActor, Reader, ReadSessionDep, SessionDep, Writer
+from app.http.errors import problem
 from app.http.params import Cursor, IdPath, IfMatch, Limit, SearchText
 from app.models.gap import (
     CommentCreate,
@@ -24,6 +25,7 @@ from app.models.gap import (
     CommentRead,
     GapCategory,
     GapCreate,
+    GapFromCoverage,
     GapHistory,
     GapPage,
     GapRead,
@@ -76,6 +78,9 @@ def _filter(
     ] = None,
     source: GapSource | None = None,
     owner: Annotated[int | None, Query(ge=1, le=2_147_483_647, description="Owner organisation id")] = None,
+    network: Annotated[
+        int | None, Query(ge=1, le=2_147_483_647, description="Gaps registered by (and followed by) this network")
+    ] = None,
     overdue: Annotated[
         bool | None, Query(description="true: gaps with an overdue measure; false: gaps without one")
     ] = None,
@@ -89,6 +94,7 @@ def _filter(
         region=region,
         source=source,
         owner=owner,
+        network=network,
         overdue=overdue,
         q=q,
     )
@@ -127,6 +133,30 @@ async def list_gaps(
 def create_gap(session: SessionDep, actor: Writer, body: GapCreate) -> Json:
     """Register a gap; it starts as `registered` (the status changes only through /transitions)."""
     return _gap(gaps.create(session, actor, body), created=True)
+
+
+@router.post(
+    "/from-coverage",
+    response_model=GapRead,
+    status_code=201,
+    responses={**with_etag(201, "Created"), **problems(401, 403, 404, 409)},
+)
+def create_gap_from_coverage(request: Request, session: SessionDep, actor: Writer, body: GapFromCoverage) -> Response:
+    """Register a step that the coverage heat map shows as missing in a municipality.
+    \f
+    Title from the template and step, category `missing_service` (`capacity` when a fitting service is not
+    active), severity `medium`, owner the municipality's organisation, source `coverage` with the reason
+    code (`no_service`, `not_active`, …) as `source_reference`, linked to the step. While an open gap stands
+    for the same series, step and municipality, the request answers 409 with `existing_id` and a `Location`
+    header naming that gap; a covered step is 409 too (without `existing_id`).
+    """
+    try:
+        gap = gaps.register_from_coverage(session, actor, body.template_id, body.municipality, body.step_key)
+    except gaps.AlreadyRegistered as exc:
+        response = problem(request, 409, "conflict", "Conflict", exc.detail, existing_id=exc.existing_id)
+        response.headers["Location"] = f"/api/v1/gaps/{exc.existing_id}"
+        return response
+    return _gap(gap, created=True)
 
 
 @router.get("/summary", response_model=GapSummary, responses=problems(401))

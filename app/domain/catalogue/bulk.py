@@ -16,6 +16,7 @@ here cannot change before they are written.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -28,7 +29,7 @@ from app.domain.catalogue.catchments import default_catchments
 from app.domain.catalogue.documents import build_document
 from app.domain.catalogue.links import LinkRows, link_rows, replace_links
 from app.domain.catalogue.tables import services
-from app.domain.catalogue.values import STORED_SCALARS, ServiceValues, new_service_row, resolve
+from app.domain.catalogue.values import STORED_SCALARS, ServiceValues, resolve
 from app.domain.catalogue.writes import Outcome
 from app.domain.errors import FieldError, InvalidInput
 from app.kit.serialization import dumps, loads
@@ -39,6 +40,7 @@ from app.models.types import utcnow
 _CONTENT = (*RehabServiceFields.model_fields, "catchment_inherited")
 _NEW_COLUMNS = (*STORED_SCALARS, "provider_id", "external_id", "source", "source_batch_id", "version")
 _NEW_COLUMNS += ("created_at", "updated_at", "import_digest_version", "id", "doc", "import_digest")
+_stored_scalars = itemgetter(*STORED_SCALARS)
 
 
 @dataclass
@@ -65,7 +67,9 @@ class _Existing:
 class _Write:
     row: BulkRow
     values: ServiceValues
-    doc: dict[str, Any]  # JSON-shaped; id, version and timestamps are filled in when it is written
+    # id, version and timestamps are filled in when it is written; JSON values when there is a stored
+    # document (compared, and diffed for the audit event), Python values for a new service
+    doc: dict[str, Any]
     existing: _Existing | None
 
 
@@ -99,7 +103,7 @@ class BulkUpsert:
         return resolve(self.session, row.fields, lambda: self._provider(row.provider_id)[1], self.taxonomy)
 
     def _document(self, row: BulkRow, values: ServiceValues) -> dict[str, Any]:
-        """The row's document as JSON values, with what is known before it is written."""
+        """The row's document with what is known before it is written (Python values: dates are dates)."""
         columns = {
             **values.scalars,
             **self._bookkeeping,
@@ -108,9 +112,7 @@ class BulkUpsert:
             "external_id": row.external_id,
         }
         codes = [self.taxonomy.by_id[g].code for g in values.group_ids]
-        doc = build_document(columns, values.forms, codes, values.catchment)
-        plain: dict[str, Any] = loads(dumps(doc))
-        return plain
+        return build_document(columns, values.forms, codes, values.catchment)
 
     def _rows_for(self, keys: Sequence[Key], *columns: str) -> list[tuple[Any, ...]]:
         """(provider_id, external_id, *columns) of the services with these keys (driver values)."""
@@ -155,10 +157,12 @@ class BulkUpsert:
                 outcomes.append(exc.errors)
                 continue
             old = existing.get((row.provider_id, row.external_id))
-            if old is None:
+            if old is None:  # its document is only written: JSON turns its dates into text then
                 creates.append(_Write(row, values, doc, None))
                 outcomes.append("created")
-            elif not old.deleted and old.doc is not None and all(old.doc.get(k) == doc[k] for k in _CONTENT):
+                continue
+            doc = loads(dumps(doc))  # JSON values, to compare with the stored document
+            if not old.deleted and old.doc is not None and all(old.doc.get(k) == doc[k] for k in _CONTENT):
                 outcomes.append("unchanged")
                 if row.digest is not None and row.digest != old.digest:
                     confirmed.append({"sid": old.id, "digest": row.digest})
@@ -188,9 +192,14 @@ class BulkUpsert:
         for w, doc in zip(writes, docs, strict=True):
             assert w.existing is not None
             row = w.row
-            values = new_service_row(w.values, row.provider_id, row.external_id, self.source, self.batch_id, now)
-            values.update(import_digest_version=1, id=w.existing.id, doc=doc, import_digest=row.digest)
-            rows.append(tuple(values[c] for c in _NEW_COLUMNS))
+            # As new_service_row (version 1), in _NEW_COLUMNS' order, without a dict per row.
+            rows.append(
+                (
+                    *_stored_scalars(w.values.scalars),
+                    *(row.provider_id, row.external_id, self.source, self.batch_id, 1, now, now),
+                    *(1, w.existing.id, doc, row.digest),
+                )
+            )
         insert_many(self.session, services, _NEW_COLUMNS, rows)
         replace_links(self.session, ids, self._link_rows(writes), new=True)
         audit.record_many(self.session, events)
@@ -254,8 +263,11 @@ class BulkUpsert:
             after = {**w.doc, "id": old.id, "created_at": born, "updated_at": stamp, "version": version}
             docs.append(dumps(after).decode())
             before = None if old.deleted else old.doc
-            action = "create" if before is None else "update"
-            changes = audit.diff_documents(before, after)
+            changes: dict[str, Any] | str
+            if before is None:  # a compact audit record: read back as diff_documents(None, after)
+                action, changes = "create", audit.created_changes(after)
+            else:
+                action, changes = "update", audit.diff_documents(before, after)
             events.append(
                 audit.event_values(self.actor, action, "rehab_service", old.id, version, changes, self.batch_id, at=now)
             )

@@ -24,9 +24,14 @@ from app.models.organisation import OrganisationKind
 from app.settings import get_settings
 
 
+def may_read(actor: Actor) -> bool:
+    """Whether `actor` may read gaps: `require_reader` without raising."""
+    return actor.authenticated or get_settings().public_gaps
+
+
 def require_reader(actor: Actor) -> None:
     """Gaps and measures: anyone when REHABKART_PUBLIC_GAPS is true, else a user or token."""
-    if not actor.authenticated and not get_settings().public_gaps:
+    if not may_read(actor):
         raise Unauthenticated("Logg inn eller send en API-nøkkel for å lese udekkede behov")
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from app.domain import geography, taxonomy
 from app.domain.errors import FieldError, InvalidInput
-from app.models import Organisation, PathwayTemplate, Region, RehabService
+from app.models import Network, NetworkMeeting, Organisation, PathwayTemplate, Region, RehabService
 from app.models.gap import GapFields, PathwayStepRef
 from app.models.pathway import PathwayStatus
 
@@ -84,6 +84,26 @@ def _pathway_step(session: Session, ref: PathwayStepRef, loc: tuple[str | int, .
     return []
 
 
+def _network(session: Session, fields: GapFields, loc: tuple[str | int, ...]) -> list[FieldError]:
+    """A meeting belongs to a network: the gap's, which it implies when not given."""
+    if fields.network_id is not None:
+        network = session.get(Network, fields.network_id)
+        if network is None or network.deleted_at is not None:
+            return [FieldError((*loc, "network_id"), f"fant ikke noe nettverk med id {fields.network_id}")]
+    if fields.meeting_id is None:
+        return []
+    meeting = session.get(NetworkMeeting, fields.meeting_id)
+    if meeting is None or meeting.deleted_at is not None:
+        return [FieldError((*loc, "meeting_id"), f"fant ikke noe møte med id {fields.meeting_id}")]
+    if fields.network_id is None:
+        return [FieldError((*loc, "network_id"), "oppgi nettverket møtet hører til")]
+    if meeting.network_id != fields.network_id:
+        return [
+            FieldError((*loc, "meeting_id"), f"møte {fields.meeting_id} hører ikke til nettverk {fields.network_id}")
+        ]
+    return []
+
+
 def resolve(
     session: Session, fields: GapFields, previous: Previous | None = None, loc: tuple[str | int, ...] = ("body",)
 ) -> Resolved:
@@ -102,6 +122,7 @@ def resolve(
         service = session.get(RehabService, fields.service_id)
         if service is None or service.deleted_at is not None:
             errors.append(FieldError((*loc, "service_id"), f"fant ingen tjeneste med id {fields.service_id}"))
+    errors += _network(session, fields, loc)
     step = fields.pathway_step
     if step is not None and (previous is None or previous.pathway_step != step.model_dump()):
         errors += _pathway_step(session, step, (*loc, "pathway_step"))

@@ -34,6 +34,8 @@ COLUMNS = (
     "pathway_series_version",
     "pathway_step_key",
     "service_id",
+    "network_id",
+    "meeting_id",
     "measures_open",
     "measures_overdue",
     "version",

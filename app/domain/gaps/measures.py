@@ -202,3 +202,73 @@ def delete_measure(session: Session, actor: Actor, gap_id: int, measure_id: int,
     version = guarded_update(session, Measure, measure_id, measure.version, {"deleted_at": utcnow()}, WHAT)
     session.expire(measure)
     audit.record(session, actor, "delete", MEASURE_ENTITY, measure_id, _audited(before), None, version)
+
+
+# --- measures without a gap (a network's action plan lists measures of its own) -------------------------
+# The caller (app.domain.networks.plans) decides who may write them; the rules of the fields are the same.
+
+
+def create_loose_measure(
+    session: Session, actor: Actor, data: MeasureCreate, today: date | None = None
+) -> dict[str, Any]:
+    """A measure that belongs to no gap (gap_id null), checked and audited as a gap's measure is."""
+    fields = MeasureFields.model_validate(data.model_dump())
+    checks.organisation_exists(session, fields.responsible_id, ("body", "responsible_id"))
+    measure = Measure(gap_id=None, **_values(fields, today))
+    session.add(measure)
+    session.flush()
+    assert measure.id is not None
+    result = read_many(session, [measure], today)[0]
+    audit.record(session, actor, "create", MEASURE_ENTITY, measure.id, None, _audited(result), measure.version)
+    return result
+
+
+def loose_measure(session: Session, measure_id: int) -> Measure:
+    """A live measure without a gap, or NotFound."""
+    measure = session.get(Measure, measure_id)
+    if measure is None or measure.gap_id is not None or measure.deleted_at is not None:
+        raise NotFound(f"Fant ikke noe tiltak uten udekket behov med id {measure_id}")
+    return measure
+
+
+def update_loose_measure(
+    session: Session,
+    actor: Actor,
+    measure_id: int,
+    changes: dict[str, Any],
+    if_match: str | None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """`update_measure` for a measure without a gap (no workflow rules: there is no gap)."""
+    require_if_match(if_match, WHAT)
+    measure = loose_measure(session, measure_id)
+    cleared = sorted(k for k, v in changes.items() if v is None and k in _REQUIRED)
+    if cleared:
+        raise InvalidInput(
+            "Påkrevde felt kan ikke tømmes", [FieldError(("body", k), "kan ikke være null") for k in cleared]
+        )
+    before = read_many(session, [measure], today)[0]
+    merged = {**{k: before[k] for k in MeasureFields.model_fields}, **changes}
+    if merged["status"] != MeasureStatus.done and "done_on" not in changes:
+        merged["done_on"] = None
+    fields = validated(MeasureFields, merged, "Tiltaket ville ikke vært gyldig etter endringen")
+    if fields.responsible_id != measure.responsible_id:
+        checks.organisation_exists(session, fields.responsible_id, ("body", "responsible_id"))
+    values = _values(fields, today)
+    check_version(measure.version, if_match, required=True, what=WHAT)
+    if all(getattr(measure, k) == v for k, v in values.items()):
+        return before
+    version = guarded_update(session, Measure, measure_id, measure.version, values, WHAT)
+    session.expire(measure)
+    after = read_many(session, [measure], today)[0]
+    audit.record(session, actor, "update", MEASURE_ENTITY, measure_id, _audited(before), _audited(after), version)
+    return after
+
+
+def delete_loose_measure(session: Session, actor: Actor, measure_id: int) -> None:
+    """Delete a measure without a gap (kept as a row, as a gap's measures are); the caller checked versions."""
+    measure = loose_measure(session, measure_id)
+    before = read_many(session, [measure])[0]
+    version = guarded_update(session, Measure, measure_id, measure.version, {"deleted_at": utcnow()}, WHAT)
+    session.expire(measure)
+    audit.record(session, actor, "delete", MEASURE_ENTITY, measure_id, _audited(before), None, version)

@@ -31,6 +31,7 @@ class GapFilter:
     region: str | None = None  # the whole region, or any of its municipalities
     source: GapSource | None = None
     owner: int | None = None
+    network: int | None = None  # registered by (and followed by) this network
     overdue: bool | None = None  # True: has an overdue measure; False: has none
     q: str | None = None
 
@@ -60,6 +61,8 @@ def _where(session: Session, stmt: AnySelect, flt: GapFilter, today: date) -> An
             stmt = stmt.where(col(column) == str(value))  # a StrEnum, or its code
     if flt.owner is not None:
         stmt = stmt.where(col(Gap.owner_id) == flt.owner)
+    if flt.network is not None:
+        stmt = stmt.where(col(Gap.network_id) == flt.network)
     if flt.patient_group:
         checks.patient_group_id(session, flt.patient_group, ("query", "patient_group"))
         stmt = stmt.where(col(Gap.patient_group_id).in_(taxonomy.get_taxonomy(session).subtree_ids(flt.patient_group)))

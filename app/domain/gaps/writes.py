@@ -36,6 +36,8 @@ def _columns(fields: GapFields, resolved: checks.Resolved) -> dict[str, Any]:
         "pathway_series_version": step.series_version if step else None,
         "pathway_step_key": step.key if step else None,
         "service_id": fields.service_id,
+        "network_id": fields.network_id,
+        "meeting_id": fields.meeting_id,
         "search_text": fold(fields.title, fields.description or ""),
     }
 
@@ -46,8 +48,8 @@ def _set_municipalities(session: Session, gap_id: int, numbers: list[str]) -> No
         session.execute(insert(GapMunicipality), [{"gap_id": gap_id, "municipality_number": n} for n in numbers])
 
 
-def create(session: Session, actor: Actor, data: GapCreate) -> dict[str, Any]:
-    """Register a gap (status `registered`)."""
+def create(session: Session, actor: Actor, data: GapCreate, *, batch_id: int | None = None) -> dict[str, Any]:
+    """Register a gap (status `registered`); `batch_id`: the import that made it, for its audit event."""
     fields = GapFields.model_validate(data.model_dump())
     access.require_write(session, actor, fields.owner_id, fields.municipalities)
     resolved = checks.resolve(session, fields)
@@ -57,7 +59,7 @@ def create(session: Session, actor: Actor, data: GapCreate) -> dict[str, Any]:
     assert gap.id is not None
     _set_municipalities(session, gap.id, resolved.municipalities)
     result = records.read(session, gap)
-    audit.record(session, actor, "create", ENTITY, gap.id, None, records.audited(result), gap.version)
+    audit.record(session, actor, "create", ENTITY, gap.id, None, records.audited(result), gap.version, batch_id)
     return result
 
 
@@ -66,7 +68,13 @@ def _as_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def update(
-    session: Session, actor: Actor, gap_id: int, changes: dict[str, Any], if_match: str | None
+    session: Session,
+    actor: Actor,
+    gap_id: int,
+    changes: dict[str, Any],
+    if_match: str | None,
+    *,
+    batch_id: int | None = None,
 ) -> dict[str, Any]:
     """Change the fields present in `changes`; the actor must be allowed to write the gap before and after."""
     require_if_match(if_match, WHAT)
@@ -93,7 +101,9 @@ def update(
     _set_municipalities(session, gap.id, resolved.municipalities)
     session.expire(gap)
     after = records.read(session, gap)
-    audit.record(session, actor, "update", ENTITY, gap.id, records.audited(before), records.audited(after), version)
+    audit.record(
+        session, actor, "update", ENTITY, gap.id, records.audited(before), records.audited(after), version, batch_id
+    )
     return after
 
 

@@ -31,6 +31,14 @@ class Report:
     unchanged: int = 0
     rejected: int = 0
     row_errors: list[RowError] = field(default_factory=list)
+    # The notes (the API's `notes[]`): what was filled in or left out rather than refused, each with its code
+    # (a default applied, a value normalised, a column ignored); they never block. Kept when there are
+    # errors too: an ignored column often explains one.
+    notices: list[RowError] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[RowError]:
+        return self.notices
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -45,14 +53,54 @@ class Report:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": self.rejected,
-            "row_errors": [
-                {"sheet": e.sheet, "row": e.index, "column": e.column, "message": e.message} for e in self.row_errors
-            ],
+            "row_errors": [entry(e) for e in self.row_errors],
+            "notes": [entry(n) for n in self.notices],
+            "summary": self.summary(),
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """The third level of the report: counts, the codes seen, and one Norwegian sentence."""
+        codes: dict[str, int] = {}
+        for item in (*self.row_errors, *self.notices):
+            codes[item.code] = codes.get(item.code, 0) + 1
+        return {
+            "errors": len(self.row_errors),
+            "notes": len(self.notices),
+            "codes": dict(sorted(codes.items())),
+            "text": summary_text(self),
         }
 
     def tally(self, outcome: str) -> None:
         """Count one row's outcome: 'created', 'updated' or 'unchanged'."""
         setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+def entry(item: RowError) -> dict[str, Any]:
+    """A row error or a note as the API shows it (a note about a column has no row)."""
+    return {
+        "sheet": item.sheet,
+        "row": item.index or None,
+        "column": item.column,
+        "code": item.code,
+        "message": item.message,
+    }
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def summary_text(report: Report) -> str:
+    """The report in one Norwegian sentence: "3 rader importert: 2 nye, 1 endret, 0 uendret. 1 merknad." """
+    rows = _count(report.rows, "rad", "rader")
+    notes = f" {_count(len(report.notices), 'merknad', 'merknader')}." if report.notices else ""
+    if report.row_errors:
+        errors = _count(len(report.row_errors), "feil", "feil")
+        rejected = _count(report.rejected, "rad", "rader")
+        return f"Ingenting er importert: {errors} i {rejected} av {report.rows}.{notes}"
+    counts = f"{report.created} nye, {report.updated} endret, {report.unchanged} uendret"
+    verb = "importert" if report.applied else "kontrollert uten feil"
+    return f"{rows} {verb}: {counts}.{notes}"
 
 
 def stored_file_name(file_name: str) -> str:
@@ -89,12 +137,24 @@ def open_batch(session: Session, actor: Actor, report: Report) -> ImportBatch:
     return batch
 
 
+# At most this many notes are kept with a batch (a file may default a unit on every one of 100,000 rows).
+KEPT_NOTES = 1000
+
+
 def close_batch(
-    session: Session, batch: ImportBatch, report: Report, rows: int, errors: list[RowError], rejected: int
+    session: Session,
+    batch: ImportBatch,
+    report: Report,
+    rows: int,
+    errors: list[RowError],
+    rejected: int,
+    notes: list[RowError] | None = None,
 ) -> None:
-    """Put the totals on the report (its row errors in row order) and the batch's counts on its row."""
+    """Put the totals on the report (its row errors and notes in row order: the notes on whole columns
+    first) and the batch's counts and notes on its row."""
     report.rows = rows
     report.row_errors = sorted(errors, key=lambda e: e.index)
+    report.notices = sorted([*(notes or []), *report.notices], key=lambda e: e.index)
     report.rejected = rejected
     batch.rows, batch.created, batch.updated, batch.unchanged = (
         report.rows,
@@ -102,6 +162,12 @@ def close_batch(
         report.updated,
         report.unchanged,
     )
+    # An applied batch has no row errors, so its `row_errors` column keeps its notes, marked as such
+    # (see `_split`): the batch page lists them. A note may quote a header: any identity number in it is masked.
+    batch.row_errors = [
+        {key: mask(value) if isinstance(value, str) else value for key, value in entry(n).items()} | {"level": "note"}
+        for n in report.notices[:KEPT_NOTES]
+    ]
     session.flush()
 
 
@@ -114,14 +180,21 @@ def settle(report: Report) -> None:
         report.batch_id = None
 
 
+def _split(values: dict[str, Any]) -> dict[str, Any]:
+    """A batch as stored → as read: the notes kept in its `row_errors` column apart from any row errors."""
+    kept = values.get("row_errors") or []
+    notes = [{k: v for k, v in e.items() if k != "level"} for e in kept if e.get("level") == "note"]
+    return values | {"row_errors": [e for e in kept if e.get("level") != "note"], "notes": notes}
+
+
 def list_batches(session: Session, limit: int = 100) -> list[dict[str, Any]]:
     batches = session.execute(select(ImportBatch).order_by(col(ImportBatch.id).desc()).limit(limit)).scalars()
-    return [b.model_dump() for b in batches]
+    return [_split(b.model_dump()) for b in batches]
 
 
 def get_batch(session: Session, batch_id: int) -> dict[str, Any]:
-    """One applied import batch."""
+    """One applied import batch, with its notes."""
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
-        raise NotFound(f"No import batch {batch_id}")
-    return shaped(batch.model_dump(), ImportBatchRead)
+        raise NotFound(f"Fant ingen importbunke {batch_id}")
+    return shaped(_split(batch.model_dump()), ImportBatchRead)

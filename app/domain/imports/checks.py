@@ -10,11 +10,22 @@ from sqlmodel import Session
 
 from app.domain.actor import Actor
 from app.domain.errors import Forbidden, RowError
+from app.domain.gaps import access as gap_access
 from app.domain.imports import columns as c
-from app.domain.imports.errors import ImportFileError
-from app.domain.imports.headers import profile_columns, service_columns
+from app.domain.imports.errors import NO_ROW, no_rows, too_many_rows
+from app.domain.imports.headers import need_columns, profile_columns, service_columns
 from app.domain.imports.readers import Table
-from app.domain.imports.rows import Lookups, ProfileRow, ServiceParser, cell, find_provider, parse_profile
+from app.domain.imports.rows import (
+    Lookups,
+    NeedRow,
+    Notes,
+    ProfileRow,
+    ServiceParser,
+    cell,
+    find_provider,
+    parse_need,
+    parse_profile,
+)
 from app.settings import get_settings
 
 
@@ -55,6 +66,7 @@ class Checker:
         self.limit = get_settings().import_max_rows
         self.rows = 0
         self.errors: list[RowError] = []
+        self.notes: list[RowError] = []  # defaults applied, columns ignored: reported, never blocking
         self.rejected: set[tuple[str, int]] = set()  # (table, row number)
         self.refused: set[int] = set()  # providers whose services the actor may not change
 
@@ -66,13 +78,21 @@ class Checker:
     def _count(self) -> None:
         self.rows += 1
         if self.rows > self.limit:
-            raise ImportFileError(f"The file has more than {self.limit} rows; split it")
+            raise too_many_rows(self.limit)
 
     def reject(self, table: str, errors: list[RowError]) -> None:
         for error in errors:
             error.sheet = table or None
         self.errors += errors
         self.rejected.update((table, e.index) for e in errors)
+
+    def ignored(self, table: Table, columns: dict[str, int]) -> None:
+        """A note for each column of `table` that no field reads (row: none, column: its header)."""
+        used = set(columns.values())
+        for index, header in enumerate(table.headers):
+            if index not in used and header.strip():
+                message = f"kolonnen «{header}» er ikke kjent og blir ikke lest"
+                self.notes.append(RowError(NO_ROW, message, header, table.name or None, "column_ignored"))
 
     def services(self, tables: list[Table]) -> Iterator[RawRow]:
         """Rows with their key and digest; the cells are parsed later, and only when the digest is new.
@@ -82,7 +102,8 @@ class Checker:
         seen: dict[tuple[int, str], int] = {}
         for table in tables:
             columns = service_columns(table)
-            parse = ServiceParser(columns, table.headers, self.lookups)
+            self.ignored(table, columns)
+            parse = ServiceParser(columns, table.headers, self.lookups, Notes(table.name, self.notes))
             ordered = sorted(columns.items())
             names, indexes = ",".join(name for name, _ in ordered), [index for _, index in ordered]
             for number, cells in table.rows:
@@ -99,8 +120,9 @@ class Checker:
                     continue
                 key = (provider_id, external_id[:100])
                 if key in seen:
-                    message = f"the same provider and external ID as row {seen[key]}"
-                    self.reject(table.name, [RowError(number, message, parse.header("external_id"))])
+                    message = f"samme tilbyder og eksterne ID som rad {seen[key]}"
+                    error = RowError(number, message, parse.header("external_id"), code="duplicate_key")
+                    self.reject(table.name, [error])
                     continue
                 seen[key] = number
                 if not self.actor.may_write_org(provider_id):
@@ -112,6 +134,7 @@ class Checker:
         years: dict[tuple[str, int], int] = {}
         for table in tables:
             columns = profile_columns(table)
+            self.ignored(table, columns)
             for number, cells in table.rows:
                 self._count()
                 parsed = parse_profile(number, cells, columns, table.headers, self.lookups)
@@ -120,25 +143,62 @@ class Checker:
                     continue
                 key = (parsed.values["municipality_number"], parsed.values["year"])
                 if key in years:
-                    message = f"the same municipality and year as row {years[key]}"
-                    self.reject(table.name, [RowError(number, message, None)])
+                    message = f"samme kommune og år som rad {years[key]}"
+                    column = table.headers[columns["municipality_number"]]
+                    self.reject(table.name, [RowError(number, message, column, code="duplicate_key")])
                     continue
                 years[key] = number
+                yield parsed
+
+    def needs(self, tables: list[Table], profile_rows: list[ProfileRow]) -> Iterator[NeedRow]:
+        """Unmet needs ("Behov"), one per survey year, municipality, patient group and category.
+
+        A need the actor may not register (access.may_write for a gap owned by the municipality's
+        organisation and naming the municipality) is a row error on its municipality column."""
+        years: dict[str, set[int]] = {}
+        for profile in profile_rows:
+            years.setdefault(profile.values["municipality_number"], set()).add(profile.values["year"])
+        seen: dict[tuple[int, str, str | None, str], int] = {}
+        allowed: dict[tuple[int, str], bool] = {}
+        for table in tables:
+            columns = need_columns(table)
+            self.ignored(table, columns)
+            for number, cells in table.rows:
+                self._count()
+                parsed = parse_need(number, table.name, cells, columns, table.headers, self.lookups, years)
+                if isinstance(parsed, list):
+                    self.reject(table.name, parsed)
+                    continue
+                if parsed.key in seen:
+                    message = f"samme år, kommune, pasientgruppe og kategori som rad {seen[parsed.key]}"
+                    column = table.headers[columns["municipality_number"]]
+                    self.reject(table.name, [RowError(number, message, column, code="duplicate_key")])
+                    continue
+                seen[parsed.key] = number
+                place = (parsed.owner_id, parsed.municipality_number)
+                if place not in allowed:
+                    allowed[place] = gap_access.may_write(
+                        self.lookups.session, self.actor, parsed.owner_id, [parsed.municipality_number]
+                    )
+                if not allowed[place]:
+                    message = f"du kan ikke registrere udekkede behov for kommune {parsed.municipality_number}"
+                    column = table.headers[columns["municipality_number"]]
+                    self.reject(table.name, [RowError(number, message, column, code="not_allowed")])
+                    continue
                 yield parsed
 
     def require_write_access(self, profile_rows: list[ProfileRow]) -> None:
         """Forbidden when the file has services of a refused provider, or facts of a municipality the actor
         may not report for."""
         if self.refused:
-            raise Forbidden(
-                f"You may not change services of organisation(s) {', '.join(map(str, sorted(self.refused)))}"
-            )
+            which = ", ".join(map(str, sorted(self.refused)))
+            raise Forbidden(f"Du kan ikke endre tilbudene til organisasjon {which}")
         numbers = sorted({p.values["municipality_number"] for p in profile_rows})
         refused = [n for n in numbers if not self.actor.may_write_org(self.lookups.by_municipality.get(n, 0))]
         if refused:
-            raise Forbidden(f"You may not report for municipality {', '.join(refused)}")
+            raise Forbidden(f"Du kan ikke rapportere for kommune {', '.join(refused)}")
 
     def require_rows(self) -> None:
         """ImportFileError when the file had no rows at all."""
         if self.rows == 0:
-            raise ImportFileError("The file has a header but no rows")
+            raise no_rows()

@@ -26,6 +26,9 @@ SERVICE_COLUMNS: dict[str, tuple[str, ...]] = {
     "provider_orgnr": ("Tilbyder orgnr", "provider_orgnr", "orgnr", "organisasjonsnummer"),
     "provider_id": ("Tilbyder ID", "provider_id"),
     "provider_municipality": ("Kommunenr", "kommunenummer", "kommune nr", "municipality_number", "kommune"),
+    # Name columns beside a number column: read as the name and checked against the number (see NAME_OF).
+    "provider_name": ("Tilbydernavn", "provider_name", "tilbyder", "tilbyders navn", "navn på tilbyder"),
+    "provider_municipality_name": ("Kommunenavn", "municipality_name", "kommune", "navn på kommune"),
     "name": ("Navn", "name", "tilbud", "tilbudsnavn", "navn på tilbud"),
     "description": ("Beskrivelse", "description"),
     "level": ("Nivå", "level", "tjenestenivå"),
@@ -75,6 +78,8 @@ PROFILE_COLUMNS: dict[str, tuple[str, ...]] = {
     "overview_of_waiting_times": ("Oversikt over ventetid", "overview_of_waiting_times", "oversikt ventetid"),
     "everyday_rehab_team": ("Hverdagsrehabiliteringsteam", "everyday_rehab_team", "team hverdagsrehabilitering"),
     "rehab_places": ("Rehabiliteringsplasser", "rehab_places", "antall rehabiliteringsplasser"),
+    # beside Kommunenr: read as the name and checked against the number
+    "municipality_name": ("Kommunenavn", "municipality_name", "kommune", "navn på kommune"),
 }
 
 LEVELS = {
@@ -130,7 +135,50 @@ _FALSE = {"nei", "n", "no", "false", "0", "usann"}
 
 
 class CellError(ValueError):
-    """A cell that cannot be read; the message is for the person who filled in the file."""
+    """A cell that cannot be read: `str(exc)` is for the person who filled in the file (bokmål), `code`
+    for programs (see app.domain.imports.errors)."""
+
+    def __init__(self, message: str, code: str = "invalid_value") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# A number field's name column: a sheet may have both ("Kommunenr" and "Kommune"); the name is then
+# checked against the number. A header both could mean ("Kommune") is the number's when it stands alone.
+NAME_OF = {
+    "provider_municipality": "provider_municipality_name",
+    "municipality_number": "municipality_name",
+    "provider_orgnr": "provider_name",
+}
+
+# What coded cells are called, and the words a person may write in them (for "use one of" in messages).
+WORDS: dict[str, tuple[str, str]] = {
+    "level": ("nivå", "kommunal, spesialist"),
+    "status": ("status", "aktiv, planlagt, pause, avviklet"),
+    "form": ("form", "døgn, dag, poliklinisk, ambulant, hverdagsrehabilitering, LMS, digital"),
+    "age group": ("aldersgruppe", "barn, voksne, eldre"),
+    "referrer": ("henviser", "fastlege, sykehus, egenhenvisning, kommunen"),
+    "unit": ("kapasitetsenhet", "senger, dagplasser, kursplasser per år, konsultasjoner per år, plasser"),
+}
+# Norwegian words for codes, as notes and messages show them.
+UNIT_LABELS = {
+    "beds": "senger",
+    "day_places": "dagplasser",
+    "course_seats_per_year": "kursplasser per år",
+    "consultations_per_year": "konsultasjoner per år",
+    "places": "plasser",
+}
+FORM_LABELS = {
+    "inpatient": "døgn",
+    "day": "dag",
+    "outpatient": "poliklinisk",
+    "ambulatory": "ambulant",
+    "home_based": "hverdagsrehabilitering",
+    "learning_and_mastery": "lærings- og mestringstilbud",
+    "digital": "digital",
+}
+# The capacity unit a form implies, where only one fits (a capacity without a unit takes it, with a note).
+UNIT_OF_FORM = {"inpatient": "beds", "day": "day_places", "learning_and_mastery": "course_seats_per_year"}
 
 
 # What a cell is trimmed of: whitespace, but not the controls str.strip() also counts as whitespace
@@ -156,7 +204,7 @@ def guarded_text(value: Any) -> str | None:
         try:
             refuse_personal_data(out)
         except PydanticCustomError as exc:
-            raise CellError(exc.message()) from None
+            raise CellError(exc.message(), "personal_data") from None
     return out
 
 
@@ -164,7 +212,7 @@ def required(value: Any) -> str:
     """A cell that must be filled in."""
     out = text(value)
     if out is None:
-        raise CellError("is missing")
+        raise CellError("verdien mangler", "missing_value")
     return out
 
 
@@ -173,21 +221,28 @@ def integer(value: Any) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise CellError("must be a whole number")
+        raise CellError(f"«{value}» er ikke et tall", "not_a_number")
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if value.is_integer():
             return int(value)
-        raise CellError("must be a whole number")
+        raise CellError(f"«{_decimal(value)}» er ikke et helt tall", "not_a_number")
     raw = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
     try:
         number = float(raw)
     except ValueError as exc:
-        raise CellError(f"'{value}' is not a number") from exc
-    if not number.is_integer() or abs(number) > 2**31:
-        raise CellError("must be a whole number")
+        raise CellError(f"«{value}» er ikke et tall", "not_a_number") from exc
+    if not number.is_integer():
+        raise CellError(f"«{value}» er ikke et helt tall", "not_a_number")
+    if abs(number) > 2**31:
+        raise CellError(f"«{value}» er et for stort tall", "out_of_range")
     return int(number)
+
+
+def _decimal(value: float) -> str:
+    """12.5 as a Norwegian writes it: 12,5."""
+    return repr(value).replace(".", ",")
 
 
 def boolean(value: Any) -> bool | None:
@@ -203,7 +258,7 @@ def boolean(value: Any) -> bool | None:
         return True
     if raw in _FALSE:
         return False
-    raise CellError(f"'{value}' is not ja/nei")
+    raise CellError(f"«{value}» er ikke ja eller nei", "not_yes_no")
 
 
 def day(value: Any) -> date | None:
@@ -221,7 +276,7 @@ def day(value: Any) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         pass
-    raise CellError(f"'{value}' is not a date (use dd.mm.yyyy or yyyy-mm-dd)")
+    raise CellError(f"«{value}» er ikke en dato (skriv dd.mm.åååå eller åååå-mm-dd)", "not_a_date")
 
 
 def items(value: Any) -> list[str]:
@@ -241,16 +296,67 @@ def coded(value: str, mapping: dict[str, str], codes: set[str], what: str) -> st
     for code in codes:
         if norm(code) == key:
             return code
-    raise CellError(f"unknown {what} '{value}'")
+    noun, choices = WORDS.get(what, (what, ""))
+    raise CellError(f"ukjent {noun} «{value}»" + (f"; bruk en av: {choices}" if choices else ""), "unknown_code")
 
 
 def municipality(value: Any, known: frozenset[str]) -> str:
     """A municipality number; '301' (Excel ate the zero) becomes '0301' when that is a municipality."""
     raw = text(value)
     if raw is None:
-        raise CellError("municipality number is missing")
+        raise CellError("kommunenummeret mangler", "missing_value")
     if raw.isdigit() and len(raw) < 4 and raw.zfill(4) in known:
         raw = raw.zfill(4)
     if raw not in known:
-        raise CellError(f"unknown municipality number '{raw}'")
+        raise CellError(f"ukjent kommunenummer «{raw}»", "unknown_municipality")
     return raw
+
+
+# The survey's "Behov" sheet: unmet needs, each becoming a gap registration (source `survey`).
+# Kommunenr does not take the alias "kommune" here: a sheet may have a name column "Kommune" beside it.
+NEED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "municipality_number": ("Kommunenr", "kommunenummer", "municipality_number", "kommune nr"),
+    "municipality_name": ("Kommune", "kommunenavn", "municipality", "municipality_name"),
+    "year": ("År", "year", "kartleggingsår", "survey_year"),
+    "patient_group": ("Pasientgruppe", "patient_group", "pasientgrupper", "diagnosegruppe"),
+    "category": ("Kategori", "category", "type behov", "behovstype"),
+    "severity": ("Alvorlighet", "severity", "alvorlighetsgrad", "prioritet"),
+    "description": ("Beskrivelse", "description", "behov", "udekket behov"),
+    "title": ("Tittel", "title", "overskrift"),
+}
+
+# Norwegian labels (and other words people use) → GapCategory / GapSeverity codes, in norm() form.
+CATEGORY_LABELS = {
+    "missing_service": "Manglende tilbud",
+    "capacity": "Kapasitet",
+    "waiting_time": "Ventetid",
+    "handover": "Overlevering",  # as the gap pages label it (app/web/labels.py GAP_CATEGORIES)
+    "competence": "Kompetanse",
+    "information": "Informasjon",
+    "other": "Annet",
+}
+CATEGORIES = {
+    **{norm(label): code for code, label in CATEGORY_LABELS.items()},
+    "mangler": "missing_service",
+    "manglertilbud": "missing_service",
+    "tilbudmangler": "missing_service",
+    "manglendetjeneste": "missing_service",
+    "forlitenkapasitet": "capacity",
+    "langventetid": "waiting_time",
+    "overgang": "handover",
+    "overganger": "handover",
+    "overforing": "handover",
+    "overgangermellomniva": "handover",
+    "samhandling": "handover",
+    "manglendekompetanse": "competence",
+    "annen": "other",
+    "andre": "other",
+}
+SEVERITY_LABELS = {"low": "Lav", "medium": "Middels", "high": "Høy", "critical": "Kritisk"}
+SEVERITIES = {
+    **{norm(label): code for code, label in SEVERITY_LABELS.items()},
+    "moderat": "medium",
+    "middel": "medium",
+    "alvorlig": "high",
+    "svaerthoy": "critical",
+}

@@ -47,8 +47,18 @@ def purge_expired(session: Session) -> None:
     session.execute(delete(PendingImport).where(col(PendingImport.expires_at) < utcnow()))
 
 
-def keep(session: Session, actor: Actor, kind: ImportKind, file_name: str, data: bytes) -> Pending:
-    """Store an upload whose dry run was clean; the token is what the confirm form carries."""
+def keep(
+    session: Session,
+    actor: Actor,
+    kind: ImportKind,
+    file_name: str,
+    data: bytes,
+    *,
+    sheet: str | None = None,
+    mapping: dict[str, str] | None = None,
+) -> Pending:
+    """Store an upload whose dry run was clean (or that waits for its columns to be mapped), with the sheet and
+    column mapping it is read with; the token is what the confirm (or mapping) form carries."""
     if actor.user_id is None:
         raise NotFound("Only a signed-in user can keep an upload")
     purge_expired(session)
@@ -76,10 +86,36 @@ def keep(session: Session, actor: Actor, kind: ImportKind, file_name: str, data:
             data=data,
             created_at=now,
             expires_at=now + LIFETIME,
+            sheet=sheet,
+            mapping=mapping,
         )
     )
     session.flush()
     return Pending(token, now + LIFETIME)
+
+
+def waiting(session: Session, actor: Actor, token: str) -> PendingImport:
+    """The actor's upload behind `token` that is not yet applied (for the column-mapping step): NotFound for an
+    unknown token, another user's or one already used; PendingExpired past its expiry."""
+    pending: PendingImport | None = session.execute(
+        select(PendingImport).where(col(PendingImport.token_hash) == digest(token))
+    ).scalar_one_or_none()
+    if pending is None or actor.user_id is None or pending.user_id != actor.user_id or pending.batch_id is not None:
+        raise NotFound("This upload is unknown or has already been removed")
+    if as_utc(pending.expires_at) < utcnow():
+        session.delete(pending)
+        raise PendingExpired("The upload expired before it was confirmed")
+    return pending
+
+
+def read_with(
+    session: Session, pending: PendingImport, token: str, *, sheet: str | None, mapping: dict[str, str] | None
+) -> Pending:
+    """Read the waiting upload with this sheet and mapping from now on (its dry run was clean with them)."""
+    pending.sheet = sheet
+    pending.mapping = mapping
+    session.flush()
+    return Pending(token, as_utc(pending.expires_at))
 
 
 def confirm(session: Session, actor: Actor, token: str) -> Outcome:
@@ -101,7 +137,16 @@ def confirm(session: Session, actor: Actor, token: str) -> Outcome:
         raise PendingExpired("The upload expired before it was confirmed")
     kind = ImportKind(pending.kind)
     try:
-        report = runner.run_import(session, actor, pending.data, pending.file_name, kind, dry_run=False)
+        report = runner.run_import(
+            session,
+            actor,
+            pending.data,
+            pending.file_name,
+            kind,
+            dry_run=False,
+            sheet=pending.sheet,
+            mapping=pending.mapping,
+        )
     except (runner.ImportFileError, Forbidden):
         # Refused as a whole (rights taken away since the dry run …): nothing was written; the upload goes.
         session.delete(pending)

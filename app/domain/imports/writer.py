@@ -1,14 +1,21 @@
-"""Writing checked rows: services a chunk at a time through the catalogue's bulk path, then profiles."""
+"""Writing checked rows: services a chunk at a time through the catalogue's bulk path, then profiles, then a
+survey's unmet needs as gap registrations through the gaps domain."""
 
-from sqlmodel import Session
+from typing import Any
 
-from app.domain import profiles
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.domain import gaps, profiles
 from app.domain.actor import Actor
 from app.domain.catalogue import BulkRow, BulkUpsert
-from app.domain.errors import RowError
+from app.domain.errors import FieldError, Forbidden, InvalidInput, RowError
 from app.domain.imports.batches import Report
 from app.domain.imports.checks import Checker, RawRow
-from app.domain.imports.rows import ProfileRow, ServiceRow
+from app.domain.imports.rows import NeedRow, ProfileRow, ServiceRow
+from app.domain.versioning import etag
+from app.models import Gap
+from app.models.gap import GapSource
 from app.models.rehab_service import ServiceSource
 
 WRITE_CHUNK = 2000  # rows per bulk write: few statements, little memory
@@ -84,3 +91,72 @@ def write_profiles(
     """Upsert each municipality profile, counting its outcome into the report."""
     for row in rows:
         report.tally(profiles.upsert_profile(session, actor, row.values, batch_id))
+
+
+_NEED_FIELDS = {"municipalities": "municipality_number", "owner_id": "municipality_number"}
+
+
+def _need_column(row: NeedRow, error: FieldError) -> str | None:
+    """The file's header of the column a gap's FieldError (loc ("body", field, …)) is about."""
+    name = _field(error.loc)
+    return row.header(_NEED_FIELDS.get(name, name))
+
+
+def find_survey_gap(session: Session, reference: str) -> Gap | None:
+    """The live gap a survey need made before: source `survey` and the need's `source_reference` (its key:
+    year, municipality, patient group, category). A gap deleted since is not found (the need makes a new one);
+    should two match, the oldest is the one kept up to date."""
+    return session.execute(
+        select(Gap)
+        .where(
+            col(Gap.source) == GapSource.survey.value,
+            col(Gap.source_reference) == reference,
+            col(Gap.deleted_at).is_(None),
+        )
+        .order_by(col(Gap.id))
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _changes(row: NeedRow) -> dict[str, Any]:
+    """What a row changes on the gap it made before: only the cells filled in (a blank title, severity or
+    description keeps the gap's own, which may have been edited in Rehabkart since)."""
+    out: dict[str, Any] = {}
+    if row.title is not None:
+        out["title"] = row.gap.title
+    if row.severity is not None:
+        out["severity"] = row.gap.severity.value
+    if row.description is not None:
+        out["description"] = row.gap.description
+    return out
+
+
+def write_needs(
+    session: Session, actor: Actor, report: Report, checker: Checker, rows: list[NeedRow], batch_id: int | None
+) -> None:
+    """Create or update the gap of each unmet need through the gaps domain (`gaps.create` / `gaps.update`,
+    with their rules, access checks and audit events), counting outcomes into the report. What the domain
+    refuses (access, a field) becomes a row error; the caller then rolls the whole import back."""
+    for row in rows:
+        existing = find_survey_gap(session, row.gap.source_reference or "")
+        try:
+            if existing is None:
+                gaps.create(session, actor, row.gap, batch_id=batch_id)
+                outcome = "created"
+                if row.severity is None:
+                    message = "alvorlighet mangler: satt til «Middels»"
+                    column = row.header("severity")
+                    report.notices.append(RowError(row.row, message, column, row.table or None, "default_severity"))
+            else:
+                assert existing.id is not None
+                gap_id, version = existing.id, existing.version
+                after = gaps.update(session, actor, gap_id, _changes(row), etag(version), batch_id=batch_id)
+                outcome = "unchanged" if after["version"] == version else "updated"
+        except Forbidden as exc:
+            column = row.header("municipality_number")
+            checker.reject(row.table, [RowError(row.row, exc.detail, column, code="not_allowed")])
+            continue
+        except InvalidInput as exc:
+            checker.reject(row.table, [RowError(row.row, e.message, _need_column(row, e)) for e in exc.errors])
+            continue
+        report.tally(outcome)

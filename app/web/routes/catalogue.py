@@ -7,11 +7,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.domain import catalogue, geography, organisations, profiles
+from app.domain import catalogue, gaps, geography, organisations, profiles, taxonomy
 from app.domain.actor import Actor
 from app.domain.errors import InvalidInput, StaleVersion
+from app.domain.networks import deadlines as network_deadlines
 from app.http.deps import PageActor, PageWriter, ReadSessionDep, SessionDep
 from app.http.params import IdPath
+from app.models.network import DeadlineState
 from app.models.rehab_service import RehabServiceCreate, RehabServiceFields, ServiceForm, ServiceLevel, ServiceStatus
 from app.web import labels
 from app.web.forms import domain_messages, field_messages, masked, service_values
@@ -25,7 +27,15 @@ PAGE_SIZE = 50
 async def home(request: Request, session: ReadSessionDep, actor: PageActor) -> HTMLResponse:
     summary = catalogue.summary(session)
     groups = {code: name for code, name, _ in catalogue.filter_options(session).patient_groups}
-    return render(request, "home.html", {"actor": actor, "summary": summary, "groups": groups, "labels": labels.ALL})
+    context = {"actor": actor, "summary": summary, "groups": groups, "labels": labels.ALL}
+    # Overdue measures of open gaps, for those who may read gaps (empty otherwise).
+    context.update(gaps_readable=gaps.may_read(actor), overdue=gaps.overdue_measures(session, actor, limit=10))
+    # The deadlines of the networks the user belongs to that are not met yet (due, soon, overdue).
+    if actor.authenticated:
+        context["network_deadlines"] = [
+            d for d in network_deadlines.for_actor(session, actor) if d["state"] != DeadlineState.done.value
+        ]
+    return render(request, "home.html", context)
 
 
 @router.get("/rehab-services", response_class=HTMLResponse, name="service_list")
@@ -34,13 +44,20 @@ async def service_list(
     session: ReadSessionDep,
     actor: PageActor,
     municipality: str = Query("", pattern=r"^([0-9]{4})?$"),
-    patient_group: str = Query("", pattern=r"^([a-z][a-z0-9_]{0,39})?$"),
+    # A code, or any term of the vocabulary ("Parkinson", "MS", "J44"): the page filter reads as people write.
+    patient_group: str = Query("", max_length=80, pattern=r"^[^\x00-\x1f\x7f]*$"),
     level: str = Query("", pattern=r"^[a-z_]{0,20}$"),
     form: str = Query("", pattern=r"^[a-z_]{0,30}$"),
     status: str = Query("", pattern=r"^[a-z_]{0,20}$"),
     q: str = Query("", max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"),
     cursor: str = Query("", max_length=200),
 ) -> HTMLResponse:
+    error = None
+    if patient_group.strip():
+        try:
+            patient_group = taxonomy.get_taxonomy(session).code_for(patient_group.strip(), ("query", "patient_group"))
+        except InvalidInput as exc:
+            error, patient_group = exc.errors[0].message, ""
     chosen = {
         "municipality": municipality,
         "patient_group": patient_group,
@@ -57,12 +74,14 @@ async def service_list(
         status=[ServiceStatus(status)] if status in ServiceStatus.__members__ else (),
         q=q or None,
     )
-    error = None
+    items: list[Any] = []
+    next_cursor = None
     try:
-        # Stored documents, not parsed: table_row renders (and caches) a row per document.
-        items, next_cursor = catalogue.list_service_docs(session, flt, limit=PAGE_SIZE, cursor=cursor or None)
+        if error is None:
+            # Stored documents, not parsed: table_row renders (and caches) a row per document.
+            items, next_cursor = catalogue.list_service_docs(session, flt, limit=PAGE_SIZE, cursor=cursor or None)
     except InvalidInput as exc:
-        items, next_cursor, error = [], None, "; ".join(e.message for e in exc.errors) or exc.detail
+        error = "; ".join(e.message for e in exc.errors) or exc.detail
     query = {k: v for k, v in chosen.items() if v}
     block = "results" if request.headers.get("HX-Target") == "results" else "content"
     context = {
@@ -165,7 +184,8 @@ async def service_update(request: Request, session: SessionDep, actor: PageWrite
     version = str(form.get("version", ""))
     current = catalogue.get_service(session, service_id)
     changes = {k: v for k, v in values.items() if k in RehabServiceFields.model_fields}
-    changes["external_id"] = values.get("external_id")
+    if "external_id" in form:  # the provider's own key is not a schema field: read it here, or it would be lost
+        changes["external_id"] = str(form["external_id"]).strip() or None
     try:
         RehabServiceFields.model_validate({k: v for k, v in changes.items() if k != "external_id"})
         catalogue.update_service(session, actor, service_id, changes, f'"{version}"' if version.isdigit() else None)
@@ -210,5 +230,8 @@ async def organisation_detail(
         "municipalities": dict(catalogue.filter_options(session).municipalities),
         "regions": {r["code"]: r["name"] for r in geography.list_regions(session)},
         "labels": labels.ALL,
+        # The overdue measures of the gaps this organisation owns, for those who may read gaps.
+        "gaps_readable": gaps.may_read(actor),
+        "overdue": gaps.overdue_measures(session, actor, owner_id=organisation_id, limit=50),
     }
     return render(request, "organisations/detail.html", context)

@@ -7,16 +7,16 @@ the municipality's detail for the template; with htmx the detail opens in a pane
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.domain import coverage, geography, profiles
-from app.http.deps import PageActor, ReadSessionDep
+from app.domain import coverage, gaps, geography, profiles
+from app.http.deps import PageActor, PageWriter, ReadSessionDep, SessionDep
 from app.http.params import IdPath, MunicipalityPath
 from app.web import labels
 from app.web.coverage_map import MapArea, render_map, share_percent
-from app.web.render import render, url_for
+from app.web.render import done, login_redirect, render, url_for
 
 router = APIRouter(include_in_schema=False)
 COUNTRY = "alle"
@@ -81,6 +81,8 @@ async def pathway_coverage(
         "sort_labels": SORT_LABELS,
         "map": render_map(areas, caption=f"Andel av forløpets steg som er dekket i hver kommune, {scope}."),
         "labels": labels.ALL,
+        # Cells with an open gap are marked, for readers who may see gaps.
+        "registered": gaps.open_registrations(session, actor, grid["series"]),
     }
     return render(request, "coverage/matrix.html", context)
 
@@ -96,15 +98,39 @@ async def coverage_cells(
 ) -> Response:
     """One municipality's steps of the template, each with its services or the reason it is missing."""
     answer = await run_in_threadpool(coverage.for_municipality, session, actor, template_id, number)
+    registered = gaps.open_registrations(session, actor, answer["series"])
     context = {
         "actor": actor,
         "answer": answer,
         "municipality": geography.get_municipality(session, number),
         "labels": labels.ALL,
+        "registered": {key: gap_id for (key, where), gap_id in registered.items() if where == number},
+        "may_register": gaps.may_register(session, actor, number),
     }
     panel = request.headers.get("HX-Target") == "coverage-detail"
     context |= {"panel": panel, "step": step}
     return render(request, "coverage/cells.html", context, block="detail" if panel else "content")
+
+
+@router.post("/pathways/{template_id}/coverage/{number}/gaps", response_model=None, name="coverage_register_gap")
+def coverage_register_gap(
+    request: Request,
+    session: SessionDep,
+    actor: PageWriter,
+    template_id: IdPath,
+    number: MunicipalityPath,
+    step_key: Annotated[str, Form(max_length=60, pattern=r"^[a-z0-9-]+$")],
+) -> Response:
+    """ "Registrer som udekket behov": the missing step becomes a gap, and the user lands on it (or on the
+    gap already open for it)."""
+    if not actor.authenticated:
+        return login_redirect(request)
+    try:
+        gap = gaps.register_from_coverage(session, actor, template_id, number, step_key)
+    except gaps.AlreadyRegistered as exc:
+        session.rollback()
+        return done(request, f"/gaps/{exc.existing_id}")
+    return done(request, f"/gaps/{gap['id']}")
 
 
 @router.get("/municipalities/{number}", response_class=HTMLResponse, name="municipality_detail")
