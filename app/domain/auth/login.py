@@ -6,7 +6,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
-from app.domain.auth.passwords import DUMMY_HASH, hash_password, hasher
+from app.domain.auth.passwords import dummy_hash, hash_password, hasher
 from app.domain.auth.users import find_user_by_email
 from app.domain.errors import Throttled
 from app.kit.secrets import digest
@@ -47,9 +47,10 @@ def authenticate(session: Session, email: str, password: str, client: str) -> Us
     keys = _throttle_keys(email, client)
     _check_throttle(session, keys)
     user = find_user_by_email(session, email)
-    stored = user.password_hash if user is not None and user.active and user.password_hash else DUMMY_HASH
+    dummy = dummy_hash()
+    stored = user.password_hash if user is not None and user.active and user.password_hash else dummy
     try:
-        ok = hasher.verify(stored, password) and stored is not DUMMY_HASH
+        ok = hasher.verify(stored, password) and stored is not dummy
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None:

@@ -42,6 +42,9 @@ class RawRow:
     table: str
 
 
+_PROVIDER_FIELDS = ("provider_id", "provider_orgnr", "provider_municipality")
+
+
 def digest(cells: list[Any], indexes: list[int], names: str) -> str:
     """What a row says, as a short hash: the same text in the same columns gives the same digest.
 
@@ -49,9 +52,13 @@ def digest(cells: list[Any], indexes: list[int], names: str) -> str:
     character; in the odd row that contains one, their repr is hashed instead, so no two different
     rows can join up to the same text.
     """
-    size = len(cells)
-    texts = ["" if (v := cells[i] if i < size else None) is None else str(v) for i in indexes]
-    joined = "\x1f".join(texts)
+    try:  # a CSV row: every cell a string already (the same texts as below, only faster)
+        texts = [cells[i] for i in indexes]
+        joined = "\x1f".join(texts)
+    except (IndexError, TypeError):  # a short row, or a workbook's numbers, dates and empty cells
+        size = len(cells)
+        texts = ["" if (v := cells[i] if i < size else None) is None else str(v) for i in indexes]
+        joined = "\x1f".join(texts)
     if joined.count("\x1f") != len(texts) - 1:
         joined = repr(texts)
     return hashlib.blake2b(f"{names}\x1e{joined}".encode(), digest_size=16).hexdigest()
@@ -106,10 +113,19 @@ class Checker:
             parse = ServiceParser(columns, table.headers, self.lookups, Notes(table.name, self.notes))
             ordered = sorted(columns.items())
             names, indexes = ",".join(name for name, _ in ordered), [index for _, index in ordered]
+            # A few hundred providers fill a file of any length: each is looked up once per cell values.
+            provider_cells = [columns[k] for k in _PROVIDER_FIELDS if k in columns]
+            providers: dict[tuple[Any, ...], int] = {}
             for number, cells in table.rows:
                 self._count()
                 key_errors: list[RowError] = []
-                provider_id = find_provider(cells, columns, table.headers, self.lookups, number, key_errors)
+                size = len(cells)
+                provider_key = tuple(cells[i] if i < size else None for i in provider_cells)
+                provider_id = providers.get(provider_key)
+                if provider_id is None:
+                    provider_id = find_provider(cells, columns, table.headers, self.lookups, number, key_errors)
+                    if provider_id is not None:
+                        providers[provider_key] = provider_id
                 try:
                     external_id = c.guarded_text(cell(cells, columns, "external_id"))
                 except c.CellError:  # an identity number: `parse` says so, on its column
