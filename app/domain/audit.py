@@ -30,6 +30,8 @@ FEED_URLS = {
     "pathway_template": "/api/v1/pathway-templates/{}",
     "gap": "/api/v1/gaps/{}",
     "network": "/api/v1/networks/{}",
+    "action_plan": "/api/v1/action-plans/{}",
+    "annual_report": "/api/v1/annual-reports/{}",
 }
 # Bookkeeping fields that change with every write and say nothing about what changed.
 _IGNORED = {"version", "updated_at", "created_at"}

@@ -362,3 +362,21 @@ def test_revisions_page_and_share_their_measures(client: TestClient, owner_org: 
     statuses = [r["measures"][0]["status"] for r in client.get(f"{url}/revisions").json()["items"]]
     assert statuses == ["in_progress"] * 3
     assert client.get(url).json()["measures"][0]["area"] == "Tilbud"
+
+
+def test_plans_and_reports_are_in_the_change_feed_with_urls_that_answer(client: TestClient, owner_org: int) -> None:
+    network = make_network(owner_org)
+    plan = client.put(_plan(network["id"]), json={}).json()
+    report = client.put(_report(network["id"], 2026), json={"text": "Et godt år"})
+    assert report.status_code in (200, 201), report.text
+    feed = client.get("/api/v1/changes", params={"limit": 1000}).json()["items"]
+    urls = {(i["entity_type"], i["url"]) for i in feed}
+    plan_url = f"/api/v1/action-plans/{plan['id']}"
+    report_url = f"/api/v1/annual-reports/{report.json()['id']}"
+    assert ("action_plan", plan_url) in urls
+    assert ("annual_report", report_url) in urls
+    by_id = client.get(plan_url)
+    assert (by_id.status_code, by_id.json(), by_id.headers["ETag"]) == (200, plan, f'"{plan["version"]}"')
+    assert client.get(report_url).json()["text"] == "Et godt år"
+    _problem(client.get("/api/v1/action-plans/999999"), 404)
+    _problem(client.get("/api/v1/annual-reports/999999"), 404)

@@ -32,6 +32,8 @@ from app.models.network import (
 )
 
 router = APIRouter(prefix="/networks", tags=["network plans and reports"])
+# By id, for the change feed: an event names the plan revision or report it changed.
+by_id = APIRouter(tags=["network plans and reports"])
 WRITE_PROBLEMS = problems(401, 403, 404, 409, 412, 428)
 Year = Annotated[int, Path(ge=2000, le=2100, description="The year the plan or report covers")]
 
@@ -265,3 +267,17 @@ async def get_committee_aggregate(
         data = aggregate.aggregate_document(session, actor, committee_id, year)
         return await respond(document, Kind.aggregate, data)
     return Json(aggregate.aggregate(session, actor, committee_id, year), headers={"Vary": "Accept"})
+
+
+@by_id.get("/action-plans/{plan_id}", response_model=ActionPlanRead, responses={**with_etag(), **problems(401, 404)})
+async def get_action_plan_revision(session: ReadSessionDep, actor: Reader, plan_id: IdPath) -> Json:
+    """One revision of an action plan by its id (the URL the change feed gives for an `action_plan` event)."""
+    return resource(plans.get_revision(session, actor, plan_id))
+
+
+@by_id.get(
+    "/annual-reports/{report_id}", response_model=AnnualReportRead, responses={**with_etag(), **problems(401, 404)}
+)
+async def get_annual_report_by_id(session: ReadSessionDep, actor: Reader, report_id: IdPath) -> Json:
+    """A saved annual report by its id (the URL the change feed gives for an `annual_report` event)."""
+    return resource(reports.get_report_by_id(session, actor, report_id))

@@ -196,6 +196,15 @@ def get_plan(session: Session, actor: Actor, network_id: int, year: int, today: 
     return read(session, network, _newest_or_404(session, network, year), today)
 
 
+def get_revision(session: Session, actor: Actor, plan_id: int, today: date | None = None) -> dict[str, Any]:
+    """One revision by its id: what the change feed's URL for an `action_plan` event names."""
+    access.require_reader(actor)
+    plan = session.get(ActionPlan, plan_id)
+    if plan is None:
+        raise NotFound(f"Fant ingen handlingsplan med id {plan_id}")
+    return read(session, records.get_network(session, plan.network_id), plan, today)
+
+
 def list_revisions(
     session: Session, actor: Actor, network_id: int, year: int, *, limit: int = 100, cursor: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:

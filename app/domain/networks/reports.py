@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 
 from app.domain import audit, coverage
 from app.domain.actor import Actor
-from app.domain.errors import Conflict, FieldError, InvalidInput
+from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.domain.gaps.records import CLOSED_GAP, MEASURE_STATUS_LABELS, STATUS_LABELS
 from app.domain.networks import access, plans, records
 from app.domain.networks.deadlines import report_due
@@ -294,6 +294,15 @@ def get_report(session: Session, actor: Actor, network_id: int, year: int) -> di
     access.require_reader(actor)
     network = records.get_network(session, network_id)
     return _read(session, actor, network, year, get_report_row(session, network_id, year))
+
+
+def get_report_by_id(session: Session, actor: Actor, report_id: int) -> dict[str, Any]:
+    """A saved report by its id: what the change feed's URL for an `annual_report` event names."""
+    access.require_reader(actor)
+    row = session.get(AnnualReport, report_id)
+    if row is None:
+        raise NotFound(f"Fant ingen årsrapport med id {report_id}")
+    return _read(session, actor, records.get_network(session, row.network_id), row.year, row)
 
 
 def _frozen(year: int) -> Conflict:
