@@ -30,6 +30,12 @@ def raw_page(documents: Sequence[bytes], next_cursor: str | None) -> Response:
     return Response(body, media_type="application/json")
 
 
+def versioned(body: dict[str, Any], status_code: int = 200) -> Json:
+    """A resource with its ETag but no URL of its own (a measure, a member, a meeting: read in their parent's
+    list), so a 201 without a Location header."""
+    return Json(body, status_code=status_code, headers={"ETag": etag(int(body["version"]))})
+
+
 def resource(body: dict[str, Any], *, created_at: str | None = None) -> Json:
     """One resource with its ETag; `created_at` (its URL) makes it a 201 Created with a Location."""
     headers = {"ETag": etag(int(body["version"]))}

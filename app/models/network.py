@@ -18,7 +18,7 @@ from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
 
 from app.models.base import Tracked
-from app.models.gap import MeasureStatus, RegionCode
+from app.models.gap import MeasureRead, MeasureUpdate, RegionCode
 from app.models.pathway import Slug
 from app.models.types import BoundedDate, Code, LongText, MunicipalityNumber, Name, ShortText, UtcDatetime
 
@@ -393,17 +393,16 @@ class PlanMeasureLink(BaseModel):
     position: Annotated[int, Field(ge=0, le=10_000)] | None = None
 
 
-class PlanMeasureAdd(PlanMeasureLink):
+class PlanMeasureUpdate(PlanMeasureLink, MeasureUpdate):
+    """The link's fields, and for a measure of the plan's own its measure fields (those of a gap's measure
+    are changed under its gap)."""
+
+
+class PlanMeasureAdd(PlanMeasureUpdate):
     """Either `measure_id` (a measure of one of the network's gaps) or a new measure of the plan's own
     (`what` and `responsible_id`, optionally `due_on`, `status`, `done_on`, `note`)."""
 
     measure_id: Id | None = None
-    what: ShortText | None = None
-    responsible_id: Id | None = None
-    due_on: BoundedDate | None = None
-    status: MeasureStatus | None = None
-    done_on: BoundedDate | None = None
-    note: LongText | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> "PlanMeasureAdd":
@@ -416,37 +415,13 @@ class PlanMeasureAdd(PlanMeasureLink):
         return self
 
 
-class PlanMeasureUpdate(PlanMeasureLink):
-    """The link's fields, and for a measure of the plan's own its measure fields."""
-
-    what: ShortText | None = None
-    responsible_id: Id | None = None
-    due_on: BoundedDate | None = None
-    status: MeasureStatus | None = None
-    done_on: BoundedDate | None = None
-    note: LongText | None = None
-
-
-class PlanMeasureRead(BaseModel):
+class PlanMeasureRead(MeasureRead):
     """A measure as the gaps domain reads it, with the plan's fields for it."""
 
-    id: int
-    gap_id: int | None
-    what: str
-    responsible_id: int
-    responsible_name: str
-    due_on: date | None
-    status: MeasureStatus
-    done_on: date | None
-    note: str | None
-    overdue: bool
     area: str | None
     contact: str | None
     time_frame: str | None
     position: int
-    created_at: UtcDatetime
-    updated_at: UtcDatetime
-    version: int
 
 
 class ActionPlanRead(BaseModel):

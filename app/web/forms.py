@@ -29,6 +29,24 @@ OPTIONAL_TEXT = (
 )
 
 
+def form_text(form: FormData, name: str) -> str:
+    """A posted text field ("" when absent, or when a file came instead)."""
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def posted_id(raw: str) -> int | str | None:
+    """A posted id or count: an int when it is one, else the text (the schema then says what is wrong), None
+    when blank."""
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else (raw or None)
+
+
+def if_match(version: str) -> str:
+    """The hidden `version` field as an If-Match value; anything but a number is a version that never matches."""
+    return f'"{version}"' if version.isdigit() and len(version) < 10 else '"0"'
+
+
 def service_values(form: FormData) -> dict[str, Any]:
     """The service fields in a posted form, typed as the schema expects (blank = not given)."""
     values: dict[str, Any] = {}
@@ -44,7 +62,7 @@ def service_values(form: FormData) -> dict[str, Any]:
     for name in INT_FIELDS:
         raw = str(form.get(name, "")).strip()
         if name in values or name in form:
-            values[name] = int(raw) if raw.isdigit() and len(raw) < 10 else (raw or None)
+            values[name] = posted_id(raw)
     for name in OPTIONAL_TEXT:
         if name in values and not str(values[name]).strip():
             values[name] = None

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData, QueryParams
 from app.domain import gaps
 from app.domain.errors import FieldError
 from app.models.gap import GapCategory, GapSeverity, GapSource, GapStatus
-from app.web.forms import domain_messages, field_messages
+from app.web.forms import domain_messages, field_messages, form_text, posted_id
 
 GAP_TEXT = ("title", "description", "category", "severity", "patient_group", "region", "source", "source_reference")
 MEASURE_TEXT = ("what", "responsible_id", "due_on", "status", "done_on", "note")
@@ -22,22 +22,12 @@ OPEN_STATUSES = (GapStatus.registered, GapStatus.assessed, GapStatus.measure_pla
 NETWORK_LINKS = ("network_id", "meeting_id")
 
 
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name, "")
-    return value if isinstance(value, str) else ""
-
-
 def gap_values(form: FormData) -> dict[str, str]:
     """What the gap form posted, as typed (shown again after an error); the network and meeting a gap is
     registered from only when the form carries them."""
-    values = {name: _text(form, name) for name in (*GAP_TEXT, "municipalities", "owner_id", "version")}
-    values.update({name: _text(form, name) for name in NETWORK_LINKS if _text(form, name)})
+    values = {name: form_text(form, name) for name in (*GAP_TEXT, "municipalities", "owner_id", "version")}
+    values.update({name: form_text(form, name) for name in NETWORK_LINKS if form_text(form, name)})
     return values
-
-
-def _number(raw: str) -> int | str | None:
-    raw = raw.strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else (raw or None)
 
 
 def gap_body(values: dict[str, str]) -> dict[str, Any]:
@@ -47,10 +37,10 @@ def gap_body(values: dict[str, str]) -> dict[str, Any]:
         if name in body and not str(body[name]).strip():
             body[name] = None
     body["municipalities"] = [n for n in _SPLIT.split(values.get("municipalities", "")) if n]
-    body["owner_id"] = _number(values.get("owner_id", ""))
+    body["owner_id"] = posted_id(values.get("owner_id", ""))
     for name in NETWORK_LINKS:  # registered by a network, perhaps from one of its meetings
         if values.get(name):
-            body[name] = _number(values[name])
+            body[name] = posted_id(values[name])
     return body
 
 
@@ -65,7 +55,7 @@ def gap_to_values(gap: dict[str, Any]) -> dict[str, str]:
 
 def measure_values(form: FormData) -> dict[str, str]:
     """The measure fields the form posted (a status-only form posts just the status)."""
-    return {name: _text(form, name) for name in (*MEASURE_TEXT, "version") if name in form}
+    return {name: form_text(form, name) for name in (*MEASURE_TEXT, "version") if name in form}
 
 
 def measure_body(values: dict[str, str]) -> dict[str, Any]:
@@ -74,7 +64,7 @@ def measure_body(values: dict[str, str]) -> dict[str, Any]:
         if name in body and not str(body[name]).strip():
             body[name] = None
     if "responsible_id" in body:
-        body["responsible_id"] = _number(str(body["responsible_id"] or ""))
+        body["responsible_id"] = posted_id(str(body["responsible_id"] or ""))
     return body
 
 

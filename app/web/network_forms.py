@@ -10,7 +10,7 @@ from starlette.datastructures import FormData, QueryParams
 
 from app.domain.errors import FieldError
 from app.models.network import MeetingKind, MemberRole, NetworkKind
-from app.web.forms import domain_messages, field_messages
+from app.web.forms import domain_messages, field_messages, form_text, posted_id
 
 NETWORK_TEXT = ("name", "kind", "region", "mandate", "plan_due", "report_due", "aggregate_due")
 NETWORK_INT = ("owner_id", "parent_id")
@@ -34,17 +34,6 @@ _SPLIT = re.compile(r"[\s,;]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name, "")
-    return value if isinstance(value, str) else ""
-
-
-def number(raw: str) -> int | str | None:
-    """A posted id: an int when it is one, else the text (the schema then says what is wrong), None when blank."""
-    raw = raw.strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else (raw or None)
-
-
 def _blank_none(body: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     for name in names:
         if name in body and not str(body[name] or "").strip():
@@ -52,17 +41,13 @@ def _blank_none(body: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return body
 
 
-def if_match(version: str) -> str:
-    return f'"{version}"' if version.isdigit() and len(version) < 10 else '"0"'
-
-
 # --- networks -----------------------------------------------------------------------------------------------------
 
 
 def network_values(form: FormData) -> dict[str, Any]:
     """What the network form posted, as typed (shown again after an error)."""
-    values: dict[str, Any] = {name: _text(form, name) for name in (*NETWORK_TEXT, *NETWORK_INT, "version")}
-    values["municipalities"] = _text(form, "municipalities")
+    values: dict[str, Any] = {name: form_text(form, name) for name in (*NETWORK_TEXT, *NETWORK_INT, "version")}
+    values["municipalities"] = form_text(form, "municipalities")
     for name in NETWORK_LISTS:
         values[name] = [str(v) for v in form.getlist(name) if isinstance(v, str) and v]
     return values
@@ -82,7 +67,7 @@ def network_body(values: dict[str, Any]) -> dict[str, Any]:
     for name in NETWORK_LISTS:
         body[name] = list(values.get(name) or [])
     for name in NETWORK_INT:
-        body[name] = number(str(values.get(name, "")))
+        body[name] = posted_id(str(values.get(name, "")))
     return body
 
 
@@ -101,7 +86,7 @@ def network_to_values(network: dict[str, Any]) -> dict[str, Any]:
 
 
 def member_values(form: FormData) -> dict[str, str]:
-    return {name: _text(form, name) for name in ("organisation_id", *MEMBER_TEXT, "version") if name in form}
+    return {name: form_text(form, name) for name in ("organisation_id", *MEMBER_TEXT, "version") if name in form}
 
 
 def member_body(values: dict[str, str], *, create: bool) -> dict[str, Any]:
@@ -112,7 +97,7 @@ def member_body(values: dict[str, str], *, create: bool) -> dict[str, Any]:
     if not body.get("role"):
         body["role"] = None if not create else MemberRole.member.value
     if create:
-        body["organisation_id"] = number(values.get("organisation_id", ""))
+        body["organisation_id"] = posted_id(values.get("organisation_id", ""))
     return body
 
 
@@ -122,7 +107,7 @@ def member_to_values(member: dict[str, Any]) -> dict[str, str]:
 
 
 def meeting_values(form: FormData) -> dict[str, str]:
-    return {name: _text(form, name) for name in (*MEETING_TEXT, "version") if name in form}
+    return {name: form_text(form, name) for name in (*MEETING_TEXT, "version") if name in form}
 
 
 def meeting_body(values: dict[str, str]) -> dict[str, Any]:
@@ -139,7 +124,7 @@ def meeting_to_values(meeting: dict[str, Any]) -> dict[str, str]:
 
 def plan_measure_values(form: FormData) -> dict[str, str]:
     names = ("measure_id", "responsible_id", "position", *LINK_TEXT, *OWN_MEASURE_TEXT, "version", "source")
-    return {name: _text(form, name) for name in names if name in form}
+    return {name: form_text(form, name) for name in names if name in form}
 
 
 def plan_measure_body(values: dict[str, str], *, own: bool) -> dict[str, Any]:
@@ -147,14 +132,14 @@ def plan_measure_body(values: dict[str, str], *, own: bool) -> dict[str, Any]:
     body: dict[str, Any] = {name: values.get(name, "") for name in LINK_TEXT if name in values}
     _blank_none(body, LINK_TEXT)
     if "position" in values and values["position"].strip():
-        body["position"] = number(values["position"])
+        body["position"] = posted_id(values["position"])
     if own:
         body.update({name: values[name] for name in OWN_MEASURE_TEXT if name in values})
         _blank_none(body, OWN_MEASURE_TEXT)
         if "responsible_id" in values:
-            body["responsible_id"] = number(values["responsible_id"])
+            body["responsible_id"] = posted_id(values["responsible_id"])
     elif "measure_id" in values:
-        body["measure_id"] = number(values["measure_id"])
+        body["measure_id"] = posted_id(values["measure_id"])
     return body
 
 
@@ -163,8 +148,8 @@ def sections_body(form: FormData, sections: list[dict[str, Any]]) -> list[dict[s
     out = []
     for section in sections:
         key = str(section["key"])
-        title = _text(form, f"title-{key}") if f"title-{key}" in form else str(section["title"])
-        text = _text(form, f"text-{key}") if f"text-{key}" in form else str(section.get("text") or "")
+        title = form_text(form, f"title-{key}") if f"title-{key}" in form else str(section["title"])
+        text = form_text(form, f"text-{key}") if f"text-{key}" in form else str(section.get("text") or "")
         out.append({"key": key, "title": title, "text": text})
     return out
 
@@ -174,10 +159,10 @@ def report_body(form: FormData) -> dict[str, Any]:
     notes = {}
     for name in form:
         if name.startswith("note-") and name[5:].isdigit():
-            text = _text(form, name).strip()
+            text = form_text(form, name).strip()
             if text:
                 notes[name[5:]] = text
-    text = _text(form, "text")
+    text = form_text(form, "text")
     return {"text": text if text.strip() else None, "measure_notes": notes}
 
 

@@ -12,10 +12,9 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from app.api.openapi import problems, with_etag
-from app.api.responses import Json, page, resource
+from app.api.responses import Json, page, resource, versioned
 from app.db import get_engine
 from app.domain import gaps
-from app.domain.versioning import etag
 from app.http.deps import PageActor, Reader, ReadSessionDep, SessionDep, Writer
 from app.http.errors import problem
 from app.http.params import Cursor, IdPath, IfMatch, Limit, SearchText
@@ -51,11 +50,6 @@ _DIMENSION = "(?:" + "|".join(d.value for d in SummaryDimension) + ")"
 
 def _gap(gap: dict[str, Any], created: bool = False) -> Json:
     return resource(gap, created_at=f"/api/v1/gaps/{gap['id']}" if created else None)
-
-
-def _measure(measure: dict[str, Any], status_code: int = 200) -> Json:
-    # A measure has no URL of its own to put in a Location header: it is read in its gap's list.
-    return Json(measure, status_code=status_code, headers={"ETag": etag(int(measure["version"]))})
 
 
 def _filter(
@@ -232,7 +226,7 @@ async def list_gap_measures(
 )
 def create_gap_measure(session: SessionDep, actor: Writer, gap_id: IdPath, body: MeasureCreate) -> Json:
     """Add a measure (409 once the gap is resolved or rejected); the gap's version does not change."""
-    return _measure(gaps.create_measure(session, actor, gap_id, body), 201)
+    return versioned(gaps.create_measure(session, actor, gap_id, body), 201)
 
 
 @router.patch(
@@ -248,7 +242,7 @@ def update_gap_measure(
 ) -> Json:
     """Change a measure; If-Match names the measure's version. `done` sets `done_on` to today unless given."""
     changes = body.model_dump(exclude_unset=True)
-    return _measure(gaps.update_measure(session, actor, gap_id, measure_id, changes, if_match))
+    return versioned(gaps.update_measure(session, actor, gap_id, measure_id, changes, if_match))
 
 
 @router.delete("/{gap_id}/measures/{measure_id}", status_code=204, responses=WRITE_PROBLEMS)

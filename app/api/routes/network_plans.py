@@ -6,16 +6,15 @@ the committee the network reports to, or by administrators. See app.domain.netwo
 """
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.openapi import problems, with_etag
-from app.api.responses import Json, page, resource
+from app.api.responses import Json, page, resource, versioned
 from app.documents import Kind
 from app.documents.http import DocumentFormat, document_responses, negotiated, respond, wanted
 from app.domain.networks import aggregate, deadlines, plans, reports
-from app.domain.versioning import etag
 from app.http.deps import Reader, ReadSessionDep, SessionDep, Writer
 from app.http.params import Cursor, IdPath, IfMatch, Limit
 from app.models.network import (
@@ -40,10 +39,6 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="The year the plan or r
 
 def _plan_url(network_id: int, year: int) -> str:
     return f"/api/v1/networks/{network_id}/action-plans/{year}"
-
-
-def _measure(body: dict[str, Any], status_code: int = 200) -> Json:
-    return Json(body, status_code=status_code, headers={"ETag": etag(int(body["version"]))})
 
 
 # Documents at `….pdf` / `….docx`: declared before the JSON routes, whose `{year}` would match `2027.pdf`.
@@ -168,7 +163,7 @@ def add_action_plan_measure(
     session: SessionDep, actor: Writer, network_id: IdPath, year: Year, body: PlanMeasureAdd
 ) -> Json:
     """List a measure of the network's gaps (`measure_id`) in the draft, or create one of the plan's own."""
-    return _measure(plans.add_measure(session, actor, network_id, year, body), 201)
+    return versioned(plans.add_measure(session, actor, network_id, year, body), 201)
 
 
 @router.patch(
@@ -186,7 +181,7 @@ def update_action_plan_measure(
     if_match: IfMatch = None,
 ) -> Json:
     """Link fields (draft only); own measures' fields (frozen plan: progress only). If-Match: the measure."""
-    return _measure(plans.update_measure(session, actor, network_id, year, measure_id, body, if_match))
+    return versioned(plans.update_measure(session, actor, network_id, year, measure_id, body, if_match))
 
 
 @router.delete("/{network_id}/action-plans/{year}/measures/{measure_id}", status_code=204, responses=WRITE_PROBLEMS)

@@ -4,14 +4,13 @@ Reading needs a login. The owner's editors and administrators manage a network a
 a member organisation also write its meetings (see app.domain.networks.access).
 """
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.api.openapi import problems, with_etag
-from app.api.responses import Json, page, resource
+from app.api.responses import Json, page, resource, versioned
 from app.domain import networks
-from app.domain.versioning import etag
 from app.http.deps import Reader, ReadSessionDep, SessionDep, Writer
 from app.http.params import Cursor, IdPath, IfMatch, Limit, SearchText
 from app.models.network import (
@@ -32,11 +31,6 @@ from app.models.network import (
 
 router = APIRouter(prefix="/networks", tags=["networks"])
 WRITE_PROBLEMS = problems(401, 403, 404, 409, 412, 428)
-
-
-def _versioned(body: dict[str, Any], status_code: int = 200) -> Json:
-    # Members and meetings are read in their network's lists: no URL of their own for a Location header.
-    return Json(body, status_code=status_code, headers={"ETag": etag(int(body["version"]))})
 
 
 def _filter(
@@ -114,7 +108,7 @@ async def list_network_members(
 )
 def add_network_member(session: SessionDep, actor: Writer, network_id: IdPath, body: MemberCreate) -> Json:
     """Add an organisation in a role (409 when it already has that role), optionally with a representative."""
-    return _versioned(networks.add_member(session, actor, network_id, body), 201)
+    return versioned(networks.add_member(session, actor, network_id, body), 201)
 
 
 @router.patch(
@@ -130,7 +124,7 @@ def update_network_member(
 ) -> Json:
     """Change a member's role or representative (If-Match: the member's version); 409 when the role is taken."""
     changes = body.model_dump(exclude_unset=True)
-    return _versioned(networks.update_member(session, actor, network_id, member_id, changes, if_match))
+    return versioned(networks.update_member(session, actor, network_id, member_id, changes, if_match))
 
 
 @router.delete("/{network_id}/members/{member_id}", status_code=204, responses=WRITE_PROBLEMS)
@@ -159,7 +153,7 @@ async def list_network_meetings(
 )
 def create_network_meeting(session: SessionDep, actor: Writer, network_id: IdPath, body: MeetingCreate) -> Json:
     """Record a meeting: editors of the owner or of a member organisation, and administrators."""
-    return _versioned(networks.create_meeting(session, actor, network_id, body), 201)
+    return versioned(networks.create_meeting(session, actor, network_id, body), 201)
 
 
 @router.patch(
@@ -175,7 +169,7 @@ def update_network_meeting(
 ) -> Json:
     """Change a meeting (If-Match: the meeting's version): editors of the owner or a member organisation."""
     changes = body.model_dump(exclude_unset=True)
-    return _versioned(networks.update_meeting(session, actor, network_id, meeting_id, changes, if_match))
+    return versioned(networks.update_meeting(session, actor, network_id, meeting_id, changes, if_match))
 
 
 @router.delete("/{network_id}/meetings/{meeting_id}", status_code=204, responses=WRITE_PROBLEMS)

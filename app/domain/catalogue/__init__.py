@@ -32,6 +32,7 @@ from app.domain.catalogue.summary import (
     CatalogueSummary,
     FilterOptions,
     filter_options,
+    organisation_options,
     summary,
     writable_providers,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "list_service_docs",
     "list_services",
     "merge_edit",
+    "organisation_options",
     "refresh_docs",
     "refresh_inherited_catchments",
     "resolve",

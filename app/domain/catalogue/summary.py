@@ -93,10 +93,14 @@ def filter_options(session: Session) -> FilterOptions:
     return FilterOptions(municipalities=numbers, patient_groups=groups)
 
 
+def organisation_options(session: Session, only: frozenset[int] | None = None) -> list[tuple[int, str]]:
+    """(id, name) of every organisation (or those in `only`), by name: two columns, not whole documents."""
+    stmt = select(organisations.c.id, organisations.c.name).order_by(organisations.c.name)
+    if only is not None:
+        stmt = stmt.where(organisations.c.id.in_(sorted(only)))
+    return [(row.id, row.name) for row in session.execute(stmt)]
+
+
 def writable_providers(session: Session, actor: Actor) -> list[tuple[int, str]]:
     """Organisations whose services the actor may change, for the provider field of the form."""
-    stmt = select(organisations.c.id, organisations.c.name).order_by(organisations.c.name)
-    allowed = actor.writable_organisations()
-    if allowed is not None:
-        stmt = stmt.where(organisations.c.id.in_(sorted(allowed)))
-    return [(row.id, row.name) for row in session.execute(stmt)]
+    return organisation_options(session, actor.writable_organisations())

@@ -20,7 +20,7 @@ from app.domain.gaps.access import may_read
 from app.domain.gaps.comments import add_comment, history, list_comments
 from app.domain.gaps.export import gaps_csv
 from app.domain.gaps.from_coverage import AlreadyRegistered, may_register, open_registrations, register_from_coverage
-from app.domain.gaps.measures import create_measure, delete_measure, list_measures, update_measure
+from app.domain.gaps.measures import create_measure, delete_measure, get_measure, list_measures, update_measure
 from app.domain.gaps.overdue import overdue_measures
 from app.domain.gaps.queries import GapFilter, get, list_gaps, summary
 from app.domain.gaps.records import COMMENT_ENTITY, ENTITY, MEASURE_ENTITY, STATUS_LABELS
@@ -42,6 +42,7 @@ __all__ = [
     "delete_measure",
     "gaps_csv",
     "get",
+    "get_measure",
     "history",
     "list_comments",
     "list_gaps",

@@ -6,6 +6,7 @@ cancelled can be neither cancelled nor deleted. A `done` measure has a done date
 any other status has none.
 """
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -133,11 +134,17 @@ def _values(fields: MeasureFields, today: date | None) -> dict[str, Any]:
     }
 
 
-def create_measure(
-    session: Session, actor: Actor, gap_id: int, data: MeasureCreate, today: date | None = None
+def get_measure(session: Session, actor: Actor, gap_id: int, measure_id: int) -> dict[str, Any]:
+    """One measure of the gap, as its list shows it."""
+    access.require_reader(actor)
+    records.get_gap(session, gap_id)
+    return read_many(session, [_measure_of(session, gap_id, measure_id)])[0]
+
+
+def _insert(
+    session: Session, actor: Actor, gap_id: int | None, data: MeasureCreate, today: date | None
 ) -> dict[str, Any]:
-    """Add a measure to a gap (a due date in the past is fine: measures are often registered late)."""
-    _writable_gap(session, actor, gap_id)
+    """Check and add a measure (of a gap, or of no gap), with its audit event."""
     fields = MeasureFields.model_validate(data.model_dump())
     checks.organisation_exists(session, fields.responsible_id, ("body", "responsible_id"))
     measure = Measure(gap_id=gap_id, **_values(fields, today))
@@ -149,8 +156,61 @@ def create_measure(
     return result
 
 
+def _change(
+    session: Session,
+    actor: Actor,
+    measure: Measure,
+    changes: dict[str, Any],
+    if_match: str | None,
+    today: date | None,
+    guard: Callable[[MeasureFields], None] | None = None,
+) -> dict[str, Any]:
+    """Change the fields present in `changes`; `guard` may refuse the result (a gap's workflow rules)."""
+    cleared = sorted(k for k, v in changes.items() if v is None and k in _REQUIRED)
+    if cleared:
+        raise InvalidInput(
+            "Påkrevde felt kan ikke tømmes", [FieldError(("body", k), "kan ikke være null") for k in cleared]
+        )
+    before = read_many(session, [measure], today)[0]
+    merged = {**{k: before[k] for k in MeasureFields.model_fields}, **changes}
+    if merged["status"] != MeasureStatus.done and "done_on" not in changes:
+        merged["done_on"] = None  # leaving `done` takes its date along, unless the change names one
+    fields = validated(MeasureFields, merged, "Tiltaket ville ikke vært gyldig etter endringen")
+    if fields.responsible_id != measure.responsible_id:
+        checks.organisation_exists(session, fields.responsible_id, ("body", "responsible_id"))
+    values = _values(fields, today)
+    if guard is not None:
+        guard(fields)
+    check_version(measure.version, if_match, required=True, what=WHAT)
+    if all(getattr(measure, k) == v for k, v in values.items()):
+        return before
+    assert measure.id is not None
+    version = guarded_update(session, Measure, measure.id, measure.version, values, WHAT)
+    session.expire(measure)
+    after = read_many(session, [measure], today)[0]
+    audit.record(session, actor, "update", MEASURE_ENTITY, measure.id, _audited(before), _audited(after), version)
+    return after
+
+
+def _soft_delete(session: Session, actor: Actor, measure: Measure) -> None:
+    """Mark the measure deleted: kept as a row, so a history can still show it."""
+    assert measure.id is not None
+    before = read_many(session, [measure])[0]
+    version = guarded_update(session, Measure, measure.id, measure.version, {"deleted_at": utcnow()}, WHAT)
+    session.expire(measure)
+    audit.record(session, actor, "delete", MEASURE_ENTITY, measure.id, _audited(before), None, version)
+
+
 def _audited(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k not in ("overdue", "responsible_name")}
+
+
+def create_measure(
+    session: Session, actor: Actor, gap_id: int, data: MeasureCreate, today: date | None = None
+) -> dict[str, Any]:
+    """Add a measure to a gap (a due date in the past is fine: measures are often registered late)."""
+    _writable_gap(session, actor, gap_id)
+    return _insert(session, actor, gap_id, data, today)
 
 
 def update_measure(
@@ -166,29 +226,12 @@ def update_measure(
     require_if_match(if_match, WHAT)
     gap = _writable_gap(session, actor, gap_id)
     measure = _measure_of(session, gap_id, measure_id)
-    cleared = sorted(k for k, v in changes.items() if v is None and k in _REQUIRED)
-    if cleared:
-        raise InvalidInput(
-            "Påkrevde felt kan ikke tømmes", [FieldError(("body", k), "kan ikke være null") for k in cleared]
-        )
-    before = read_many(session, [measure], today)[0]
-    merged = {**{k: before[k] for k in MeasureFields.model_fields}, **changes}
-    if merged["status"] != MeasureStatus.done and "done_on" not in changes:
-        merged["done_on"] = None  # leaving `done` takes its date along, unless the change names one
-    fields = validated(MeasureFields, merged, "Tiltaket ville ikke vært gyldig etter endringen")
-    if fields.responsible_id != measure.responsible_id:
-        checks.organisation_exists(session, fields.responsible_id, ("body", "responsible_id"))
-    values = _values(fields, today)
-    if fields.status == MeasureStatus.cancelled:
-        _keep_one_active(session, gap, measure, "avbrytes")
-    check_version(measure.version, if_match, required=True, what=WHAT)
-    if all(getattr(measure, k) == v for k, v in values.items()):
-        return before
-    version = guarded_update(session, Measure, measure_id, measure.version, values, WHAT)
-    session.expire(measure)
-    after = read_many(session, [measure], today)[0]
-    audit.record(session, actor, "update", MEASURE_ENTITY, measure_id, _audited(before), _audited(after), version)
-    return after
+
+    def keep_one_active(fields: MeasureFields) -> None:
+        if fields.status == MeasureStatus.cancelled:
+            _keep_one_active(session, gap, measure, "avbrytes")
+
+    return _change(session, actor, measure, changes, if_match, today, keep_one_active)
 
 
 def delete_measure(session: Session, actor: Actor, gap_id: int, measure_id: int, if_match: str | None) -> None:
@@ -198,10 +241,7 @@ def delete_measure(session: Session, actor: Actor, gap_id: int, measure_id: int,
     measure = _measure_of(session, gap_id, measure_id)
     _keep_one_active(session, gap, measure, "slettes")
     check_version(measure.version, if_match, required=True, what=WHAT)
-    before = read_many(session, [measure])[0]
-    version = guarded_update(session, Measure, measure_id, measure.version, {"deleted_at": utcnow()}, WHAT)
-    session.expire(measure)
-    audit.record(session, actor, "delete", MEASURE_ENTITY, measure_id, _audited(before), None, version)
+    _soft_delete(session, actor, measure)
 
 
 # --- measures without a gap (a network's action plan lists measures of its own) -------------------------
@@ -212,15 +252,7 @@ def create_loose_measure(
     session: Session, actor: Actor, data: MeasureCreate, today: date | None = None
 ) -> dict[str, Any]:
     """A measure that belongs to no gap (gap_id null), checked and audited as a gap's measure is."""
-    fields = MeasureFields.model_validate(data.model_dump())
-    checks.organisation_exists(session, fields.responsible_id, ("body", "responsible_id"))
-    measure = Measure(gap_id=None, **_values(fields, today))
-    session.add(measure)
-    session.flush()
-    assert measure.id is not None
-    result = read_many(session, [measure], today)[0]
-    audit.record(session, actor, "create", MEASURE_ENTITY, measure.id, None, _audited(result), measure.version)
-    return result
+    return _insert(session, actor, None, data, today)
 
 
 def loose_measure(session: Session, measure_id: int) -> Measure:
@@ -241,34 +273,9 @@ def update_loose_measure(
 ) -> dict[str, Any]:
     """`update_measure` for a measure without a gap (no workflow rules: there is no gap)."""
     require_if_match(if_match, WHAT)
-    measure = loose_measure(session, measure_id)
-    cleared = sorted(k for k, v in changes.items() if v is None and k in _REQUIRED)
-    if cleared:
-        raise InvalidInput(
-            "Påkrevde felt kan ikke tømmes", [FieldError(("body", k), "kan ikke være null") for k in cleared]
-        )
-    before = read_many(session, [measure], today)[0]
-    merged = {**{k: before[k] for k in MeasureFields.model_fields}, **changes}
-    if merged["status"] != MeasureStatus.done and "done_on" not in changes:
-        merged["done_on"] = None
-    fields = validated(MeasureFields, merged, "Tiltaket ville ikke vært gyldig etter endringen")
-    if fields.responsible_id != measure.responsible_id:
-        checks.organisation_exists(session, fields.responsible_id, ("body", "responsible_id"))
-    values = _values(fields, today)
-    check_version(measure.version, if_match, required=True, what=WHAT)
-    if all(getattr(measure, k) == v for k, v in values.items()):
-        return before
-    version = guarded_update(session, Measure, measure_id, measure.version, values, WHAT)
-    session.expire(measure)
-    after = read_many(session, [measure], today)[0]
-    audit.record(session, actor, "update", MEASURE_ENTITY, measure_id, _audited(before), _audited(after), version)
-    return after
+    return _change(session, actor, loose_measure(session, measure_id), changes, if_match, today)
 
 
 def delete_loose_measure(session: Session, actor: Actor, measure_id: int) -> None:
     """Delete a measure without a gap (kept as a row, as a gap's measures are); the caller checked versions."""
-    measure = loose_measure(session, measure_id)
-    before = read_many(session, [measure])[0]
-    version = guarded_update(session, Measure, measure_id, measure.version, {"deleted_at": utcnow()}, WHAT)
-    session.expire(measure)
-    audit.record(session, actor, "delete", MEASURE_ENTITY, measure_id, _audited(before), None, version)
+    _soft_delete(session, actor, loose_measure(session, measure_id))

@@ -18,8 +18,8 @@ Audit entity types: `network` (in the change feed), `network_member`, `network_m
 
 from app.domain.networks import aggregate, deadlines, plans, reports
 from app.domain.networks.aggregate import aggregate_document
-from app.domain.networks.meetings import create_meeting, delete_meeting, list_meetings, update_meeting
-from app.domain.networks.members import add_member, list_members, remove_member, update_member
+from app.domain.networks.meetings import create_meeting, delete_meeting, list_meetings, read_meeting, update_meeting
+from app.domain.networks.members import add_member, get_member, list_members, remove_member, update_member
 from app.domain.networks.plans import plan_document
 from app.domain.networks.queries import NetworkFilter, get, list_networks
 from app.domain.networks.records import ENTITY, MEETING_ENTITY, MEMBER_ENTITY
@@ -40,11 +40,13 @@ __all__ = [
     "delete_meeting",
     "delete_network",
     "get",
+    "get_member",
     "list_meetings",
     "list_members",
     "list_networks",
     "plan_document",
     "plans",
+    "read_meeting",
     "remove_member",
     "report_document",
     "reports",

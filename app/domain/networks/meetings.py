@@ -46,6 +46,14 @@ def get_meeting(session: Session, network_id: int, meeting_id: int) -> NetworkMe
     return meeting
 
 
+def read_meeting(session: Session, actor: Actor, network_id: int, meeting_id: int) -> dict[str, Any]:
+    """One meeting of the network, as its list shows it."""
+    access.require_reader(actor)
+    records.get_network(session, network_id)
+    (meeting,) = records.read_meetings(session, [get_meeting(session, network_id, meeting_id)])
+    return meeting
+
+
 def create_meeting(session: Session, actor: Actor, network_id: int, data: MeetingCreate) -> dict[str, Any]:
     network = records.get_network(session, network_id)
     access.require_work(session, actor, network)

@@ -39,6 +39,14 @@ def _member(session: Session, network_id: int, member_id: int) -> NetworkMember:
     return member
 
 
+def get_member(session: Session, actor: Actor, network_id: int, member_id: int) -> dict[str, Any]:
+    """One member of the network, as its list shows it."""
+    access.require_reader(actor)
+    records.get_network(session, network_id)
+    (member,) = records.read_members(session, [_member(session, network_id, member_id)])
+    return member
+
+
 def _duplicate(fields: MemberFields) -> Conflict:
     return Conflict(f"Organisasjon {fields.organisation_id} er allerede med i nettverket som «{fields.role.value}»")
 

@@ -29,7 +29,7 @@ from app.kit.personal_data import mask
 from app.models.gap import GapStatus, GapTransition
 from app.settings import get_settings
 from app.web import gap_forms, labels
-from app.web.forms import field_messages
+from app.web.forms import field_messages, if_match
 from app.web.pathway_forms import group_options
 from app.web.render import login_redirect, render
 
@@ -162,10 +162,6 @@ async def gap_board(request: Request, session: ReadSessionDep, actor: PageActor)
     return _board(request, session, actor)
 
 
-def _if_match(version: str) -> str:
-    return f'"{version}"' if version.isdigit() and len(version) < 10 else '"0"'
-
-
 @router.post("/gaps/board/{gap_id}/move", response_model=None, name="gap_board_move")
 async def gap_board_move(request: Request, session: SessionDep, actor: PageWriter, gap_id: IdPath) -> Response:
     """Move a card: 303 back to its place on the board, or (htmx) the board again with the focus on it."""
@@ -178,7 +174,7 @@ async def gap_board_move(request: Request, session: SessionDep, actor: PageWrite
     typed = {gap_id: {"to": to, "reason": mask(reason)}}
     try:
         move = GapTransition.model_validate({"to": to, "reason": reason.strip() or None})
-        moved = gaps.transition(session, actor, gap_id, move.to, move.reason, _if_match(str(form.get("version", ""))))
+        moved = gaps.transition(session, actor, gap_id, move.to, move.reason, if_match(str(form.get("version", ""))))
     except ValidationError as exc:
         messages = field_messages(exc)
         if "to" in messages:

@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.domain import catalogue, gaps, geography, organisations
+from app.domain import catalogue, gaps, geography
 from app.domain.actor import Actor
-from app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion, Unauthenticated
+from app.domain.errors import Conflict, Forbidden, InvalidInput, StaleVersion, Unauthenticated
 from app.domain.gaps import access
 from app.domain.gaps.records import CLOSED_GAP
 from app.http.deps import PageActor, PageWriter, ReadSessionDep, SessionDep
@@ -34,8 +34,8 @@ from app.models.gap import (
     SummaryDimension,
 )
 from app.web import gap_forms as gf
-from app.web import labels
-from app.web.forms import masked
+from app.web import labels, options
+from app.web.forms import if_match, masked
 from app.web.render import done, login_redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -45,26 +45,6 @@ STALE = (
     "Noen andre har endret dette siden du åpnet siden. Se over det som er lagret nå, og prøv igjen: "
     "det du skrev, står fortsatt i skjemaet."
 )
-
-
-def _if_match(version: str) -> str:
-    return f'"{version}"' if version.isdigit() and len(version) < 10 else '"0"'
-
-
-def _organisations(session: Session) -> list[tuple[int, str]]:
-    """Every organisation as (id, name), by name: the owner filter and a measure's responsible organisation."""
-    every, _ = organisations.list_organisations(session, limit=5000)
-    return sorted(((int(o["id"]), str(o["name"])) for o in every), key=lambda pair: pair[1])
-
-
-def _names(session: Session) -> dict[str, Any]:
-    """Names for codes: patient groups, municipalities, regions."""
-    options = catalogue.filter_options(session)
-    return {
-        "group_names": {code: name for code, name, _ in options.patient_groups},
-        "municipality_names": dict(options.municipalities),
-        "region_names": {r["code"]: r["name"] for r in geography.list_regions(session)},
-    }
 
 
 def _may_write(session: Session, actor: Actor, gap: dict[str, Any]) -> bool:
@@ -109,13 +89,13 @@ async def gaps_list(request: Request, session: ReadSessionDep, actor: PageActor)
         "error": " ".join(problems),
         "groups": catalogue.filter_options(session).patient_groups if block == "content" else [],
         "regions": geography.list_regions(session) if block == "content" else [],
-        "owners": _organisations(session) if block == "content" else [],
+        "owners": options.organisations(session) if block == "content" else [],
         "labels": labels.ALL,
         "csv_url": "/api/v1/gaps?" + gf.query_string(chosen, format="csv"),
         "next_url": f"/gaps?{gf.query_string(chosen, cursor=next_cursor)}" if next_cursor else None,
         "first_url": f"/gaps?{query}" if cursor else None,
         "may_create": actor.authenticated and actor.can_write,
-        **_names(session),
+        **options.code_names(session),
     }
     return render(request, "gaps/list.html", context, 422 if problems else 200, block=block)
 
@@ -131,7 +111,7 @@ async def gaps_summary(request: Request, session: ReadSessionDep, actor: PageAct
         return login_redirect(request)
     by_group = gaps.summary(session, actor, (SummaryDimension.patient_group,))
     by_region = gaps.summary(session, actor, (SummaryDimension.region,))
-    names = _names(session)
+    names = options.code_names(session)
     counts = {(r["patient_group"], r["region"]): r["open"] for r in cells["rows"]}
     region_codes = [r["code"] for r in geography.list_regions(session)]
     if any(r["region"] is None for r in by_region["rows"]):
@@ -243,7 +223,7 @@ def _detail(
         history = gaps.history(session, actor, gap_id)["items"]
     status = GapStatus(gap["status"])
     may_write = _may_write(session, actor, gap)
-    orgs = _organisations(session) if may_write or history else []
+    orgs = options.organisations(session) if may_write or history else []
     if status_code != 200:  # shown again with what was typed: never repeat a national identity number
         for key in ("transition", "measure", "comment"):
             for part in ("values", "errors"):
@@ -272,7 +252,7 @@ def _detail(
         "measure_message": "",
         "comment_values": {},
         "comment_errors": {},
-        **_names(session),
+        **options.code_names(session),
         **extra,
     }
     return render(request, "gaps/detail.html", context, status_code)
@@ -294,7 +274,7 @@ async def gap_transition(request: Request, session: SessionDep, actor: PageWrite
     values = {name: str(form.get(name, "")) for name in ("to", "reason", "version")}
     try:
         body = GapTransition.model_validate({"to": values["to"], "reason": values["reason"] or None})
-        gaps.transition(session, actor, gap_id, body.to, body.reason, _if_match(values["version"]))
+        gaps.transition(session, actor, gap_id, body.to, body.reason, if_match(values["version"]))
     except ValidationError as exc:
         messages = gf.schema_messages(exc)
         if "to" in messages:
@@ -346,7 +326,7 @@ async def gap_update(request: Request, session: SessionDep, actor: PageWriter, g
     body = gf.gap_body(values)
     try:
         GapFields.model_validate({**body, "pathway_step": current["pathway_step"], "service_id": current["service_id"]})
-        gaps.update(session, actor, gap_id, body, _if_match(values["version"]))
+        gaps.update(session, actor, gap_id, body, if_match(values["version"]))
     except ValidationError as exc:
         return _form(request, session, actor, values, gf.schema_messages(exc), current, 422)
     except InvalidInput as exc:
@@ -376,7 +356,7 @@ async def gap_delete(request: Request, session: SessionDep, actor: PageWriter, g
         return login_redirect(request)
     form = await request.form()
     try:
-        gaps.delete_gap(session, actor, gap_id, _if_match(str(form.get("version", ""))))
+        gaps.delete_gap(session, actor, gap_id, if_match(str(form.get("version", ""))))
     except StaleVersion:
         session.rollback()
         gap = gaps.get(session, actor, gap_id)
@@ -414,14 +394,6 @@ async def measure_create(request: Request, session: SessionDep, actor: PageWrite
     return done(request, f"/gaps/{gap_id}#measures")
 
 
-def _measure(session: Session, actor: Actor, gap_id: int, measure_id: int) -> dict[str, Any]:
-    items, _ = gaps.list_measures(session, actor, gap_id, limit=1000)
-    found = next((m for m in items if m["id"] == measure_id), None)
-    if found is None:
-        raise NotFound(f"Det udekkede behovet {gap_id} har ikke noe tiltak med id {measure_id}")
-    return found
-
-
 def _measure_form(
     request: Request,
     session: Session,
@@ -442,7 +414,7 @@ def _measure_form(
         "values": values,
         "errors": errors,
         "message": message,
-        "organisations": _organisations(session),
+        "organisations": options.organisations(session),
         "labels": labels.ALL,
     }
     return render(request, "gaps/measure.html", context, status_code)
@@ -456,7 +428,7 @@ async def measure_edit(
         return login_redirect(request)
     gap = gaps.get(session, actor, gap_id)
     access.require_write(session, actor, gap["owner_id"], gap["municipalities"])
-    measure = _measure(session, actor, gap_id, measure_id)
+    measure = gaps.get_measure(session, actor, gap_id, measure_id)
     return _measure_form(request, session, actor, gap, measure, gf.measure_to_values(measure), {})
 
 
@@ -473,7 +445,7 @@ async def measure_update(
     changes = gf.measure_body(values)
     try:
         (MeasureFields if full else MeasureUpdate).model_validate(changes)
-        gaps.update_measure(session, actor, gap_id, measure_id, changes, _if_match(values.get("version", "")))
+        gaps.update_measure(session, actor, gap_id, measure_id, changes, if_match(values.get("version", "")))
     except (ValidationError, InvalidInput, Conflict, StaleVersion) as exc:
         session.rollback()
         status_code = 422 if isinstance(exc, ValidationError | InvalidInput) else 409
@@ -486,7 +458,7 @@ async def measure_update(
         message = STALE if isinstance(exc, StaleVersion) else exc.detail + "." if isinstance(exc, Conflict) else ""
         gap = gaps.get(session, actor, gap_id)
         if full:
-            measure = _measure(session, actor, gap_id, measure_id)
+            measure = gaps.get_measure(session, actor, gap_id, measure_id)
             if isinstance(exc, StaleVersion):
                 values = {**values, "version": str(measure["version"])}
             return _measure_form(request, session, actor, gap, measure, values, errors, status_code, message)
@@ -503,7 +475,7 @@ async def measure_delete(
         return login_redirect(request)
     form = await request.form()
     try:
-        gaps.delete_measure(session, actor, gap_id, measure_id, _if_match(str(form.get("version", ""))))
+        gaps.delete_measure(session, actor, gap_id, measure_id, if_match(str(form.get("version", ""))))
     except (Conflict, StaleVersion) as exc:
         session.rollback()
         message = STALE if isinstance(exc, StaleVersion) else exc.detail + "."

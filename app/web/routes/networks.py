@@ -9,7 +9,7 @@ pages only hide controls nobody could use, and a refused write shows the 403 pag
 """
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request
@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.domain import catalogue, gaps, geography, networks, organisations, pathways
+from app.domain import catalogue, gaps, geography, networks, pathways
 from app.domain.actor import Actor
 from app.domain.errors import (
     Conflict,
@@ -49,9 +49,9 @@ from app.models.network import (
     PlanStatus,
     ReportStatus,
 )
-from app.web import labels
+from app.web import labels, options
 from app.web import network_forms as nf
-from app.web.forms import masked
+from app.web.forms import if_match, masked
 from app.web.render import done, login_redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -70,22 +70,6 @@ def _require_work(session: Session, actor: Actor, network_id: int) -> None:
 
 def _this_year() -> int:
     return date.today().year
-
-
-def _organisations(session: Session) -> list[tuple[int, str]]:
-    """Every organisation as (id, name), by name: members, owners in the filter, responsible organisations."""
-    every, _ = organisations.list_organisations(session, limit=5000)
-    return sorted(((int(o["id"]), str(o["name"])) for o in every), key=lambda pair: pair[1])
-
-
-def _names(session: Session) -> dict[str, Any]:
-    """Names for codes: patient groups, municipalities, regions."""
-    options = catalogue.filter_options(session)
-    return {
-        "group_names": {code: name for code, name, _ in options.patient_groups},
-        "municipality_names": dict(options.municipalities),
-        "region_names": {r["code"]: r["name"] for r in geography.list_regions(session)},
-    }
 
 
 def _committees(session: Session, actor: Actor, exclude: int | None = None) -> list[tuple[int, str]]:
@@ -128,12 +112,12 @@ async def networks_list(request: Request, session: ReadSessionDep, actor: PageAc
         "items": items,
         "chosen": chosen,
         "error": " ".join(problems),
-        "owners": _organisations(session),
+        "owners": options.organisations(session),
         "labels": labels.ALL,
         "next_url": f"/networks?{query}" if next_cursor else None,
         "may_create": actor.can_write,
         "deadlines": deadlines.for_actor(session, actor),
-        "region_names": {r["code"]: r["name"] for r in geography.list_regions(session)},
+        "region_names": options.region_names(session),
     }
     return render(request, "networks/list.html", context, 422 if problems else 200)
 
@@ -222,7 +206,7 @@ async def network_update(request: Request, session: SessionDep, actor: PageWrite
     body = nf.network_body(values)
     try:
         NetworkFields.model_validate(body)
-        networks.update(session, actor, network_id, body, nf.if_match(str(values.get("version", ""))))
+        networks.update(session, actor, network_id, body, if_match(str(values.get("version", ""))))
     except ValidationError as exc:
         return _form(request, session, actor, values, nf.schema_messages(exc), current, 422)
     except InvalidInput as exc:
@@ -293,7 +277,7 @@ def _detail(
         "may_manage": may_manage,
         "may_work": may_work,
         "may_register_gap": actor.can_write,
-        "organisations": _organisations(session) if may_manage else [],
+        "organisations": options.organisations(session) if may_manage else [],
         "labels": labels.ALL,
         "member_values": {"role": "member"},
         "member_errors": {},
@@ -301,7 +285,7 @@ def _detail(
         "meeting_values": {"kind": "meeting", "held_on": date.today().isoformat()},
         "meeting_errors": {},
         "meeting_message": "",
-        **_names(session),
+        **options.code_names(session),
         **extra,
     }
     return render(request, "networks/detail.html", context, status_code)
@@ -336,44 +320,48 @@ async def network_member_add(request: Request, session: SessionDep, actor: PageW
         return _detail(request, session, actor, network_id, 422, member_values=values, member_errors=errors)
     except Conflict as exc:
         session.rollback()
-        org = dict(_organisations(session)).get(int(values.get("organisation_id") or 0) or -1, "Organisasjonen")
+        org = dict(options.organisations(session)).get(int(values.get("organisation_id") or 0) or -1, "Organisasjonen")
         role = labels.MEMBER_ROLES.get(values.get("role", ""), values.get("role", "")).lower()
         message = f"{org} er allerede med i nettverket som {role}." if org else exc.detail + "."
         return _detail(request, session, actor, network_id, 409, member_values=values, member_message=message)
     return done(request, f"/networks/{network_id}#members")
 
 
-def _member(session: Session, actor: Actor, network_id: int, member_id: int) -> dict[str, Any]:
-    items, _ = networks.list_members(session, actor, network_id, limit=500)
-    found = next((m for m in items if m["id"] == member_id), None)
-    if found is None:
-        raise NotFound(f"Nettverk {network_id} har ikke noe medlem med id {member_id}")
-    return found
-
-
-def _member_form(
+def _item_form(
     request: Request,
     session: Session,
     actor: Actor,
     network_id: int,
-    member: dict[str, Any],
+    kind: Literal["member", "meeting"],
+    item: dict[str, Any],
     values: dict[str, str],
     errors: dict[str, str],
     status_code: int = 200,
     message: str = "",
 ) -> HTMLResponse:
+    """The edit page of a member or a meeting, shown again with what was typed after a refusal."""
     if status_code != 200:
         values, errors = masked(values), masked(errors)
     context = {
         "actor": actor,
         "network": networks.get(session, actor, network_id),
-        "member": member,
+        kind: item,
         "values": values,
         "errors": errors,
         "message": message,
         "labels": labels.ALL,
     }
-    return render(request, "networks/member.html", context, status_code)
+    return render(request, f"networks/{kind}.html", context, status_code)
+
+
+def _refused_form(exc: Exception, conflict: str = "") -> tuple[int, dict[str, str], str]:
+    """(status, field errors, message) for a refused form: 422 at the fields, 409 for a stale version or a
+    conflict (`conflict` is the message for one, else the domain's)."""
+    if isinstance(exc, ValidationError):
+        return 422, nf.schema_messages(exc), ""
+    if isinstance(exc, InvalidInput):
+        return 422, nf.domain_field_messages(exc.errors), ""
+    return 409, {}, conflict if conflict and not isinstance(exc, StaleVersion) else _refusal(exc)
 
 
 @router.get("/networks/{network_id}/members/{member_id}/edit", response_class=HTMLResponse, name="network_member_edit")
@@ -384,8 +372,8 @@ async def network_member_edit(
         return login_redirect(request)
     network = networks.get(session, actor, network_id)
     access.require_manage(actor, network["owner_id"])
-    member = _member(session, actor, network_id, member_id)
-    return _member_form(request, session, actor, network_id, member, nf.member_to_values(member), {})
+    member = networks.get_member(session, actor, network_id, member_id)
+    return _item_form(request, session, actor, network_id, "member", member, nf.member_to_values(member), {})
 
 
 @router.post("/networks/{network_id}/members/{member_id}", response_model=None, name="network_member_update")
@@ -398,24 +386,14 @@ async def network_member_update(
     changes = nf.member_body(values, create=False)
     try:
         MemberUpdate.model_validate(changes)
-        networks.update_member(session, actor, network_id, member_id, changes, nf.if_match(values.get("version", "")))
+        networks.update_member(session, actor, network_id, member_id, changes, if_match(values.get("version", "")))
     except (ValidationError, InvalidInput, Conflict, StaleVersion) as exc:
         session.rollback()
-        errors: dict[str, str] = {}
-        message = ""
-        if isinstance(exc, ValidationError):
-            errors = nf.schema_messages(exc)
-        elif isinstance(exc, InvalidInput):
-            errors = nf.domain_field_messages(exc.errors)
-        elif isinstance(exc, StaleVersion):
-            message = STALE
-        else:
-            message = "Organisasjonen har allerede den rollen i nettverket."
-        member = _member(session, actor, network_id, member_id)
+        status_code, errors, message = _refused_form(exc, "Organisasjonen har allerede den rollen i nettverket.")
+        member = networks.get_member(session, actor, network_id, member_id)
         if isinstance(exc, StaleVersion):
             values = {**values, "version": str(member["version"])}
-        status_code = 422 if isinstance(exc, ValidationError | InvalidInput) else 409
-        return _member_form(request, session, actor, network_id, member, values, errors, status_code, message)
+        return _item_form(request, session, actor, network_id, "member", member, values, errors, status_code, message)
     return done(request, f"/networks/{network_id}#members")
 
 
@@ -427,7 +405,7 @@ async def network_member_remove(
         return login_redirect(request)
     form = await request.form()
     try:
-        networks.remove_member(session, actor, network_id, member_id, nf.if_match(str(form.get("version", ""))))
+        networks.remove_member(session, actor, network_id, member_id, if_match(str(form.get("version", ""))))
     except StaleVersion:
         session.rollback()
         return _detail(request, session, actor, network_id, 409, member_message=STALE)
@@ -457,39 +435,6 @@ async def network_meeting_create(
     return done(request, f"/networks/{network_id}#meetings")
 
 
-def _meeting(session: Session, actor: Actor, network_id: int, meeting_id: int) -> dict[str, Any]:
-    items, _ = networks.list_meetings(session, actor, network_id, limit=1000)
-    found = next((m for m in items if m["id"] == meeting_id), None)
-    if found is None:
-        raise NotFound(f"Nettverk {network_id} har ikke noe møte med id {meeting_id}")
-    return found
-
-
-def _meeting_form(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    network_id: int,
-    meeting: dict[str, Any],
-    values: dict[str, str],
-    errors: dict[str, str],
-    status_code: int = 200,
-    message: str = "",
-) -> HTMLResponse:
-    if status_code != 200:
-        values, errors = masked(values), masked(errors)
-    context = {
-        "actor": actor,
-        "network": networks.get(session, actor, network_id),
-        "meeting": meeting,
-        "values": values,
-        "errors": errors,
-        "message": message,
-        "labels": labels.ALL,
-    }
-    return render(request, "networks/meeting.html", context, status_code)
-
-
 @router.get(
     "/networks/{network_id}/meetings/{meeting_id}/edit", response_class=HTMLResponse, name="network_meeting_edit"
 )
@@ -499,8 +444,8 @@ async def network_meeting_edit(
     if not actor.authenticated:
         return login_redirect(request)
     access.require_work(session, actor, records.get_network(session, network_id))
-    meeting = _meeting(session, actor, network_id, meeting_id)
-    return _meeting_form(request, session, actor, network_id, meeting, nf.meeting_to_values(meeting), {})
+    meeting = networks.read_meeting(session, actor, network_id, meeting_id)
+    return _item_form(request, session, actor, network_id, "meeting", meeting, nf.meeting_to_values(meeting), {})
 
 
 @router.post("/networks/{network_id}/meetings/{meeting_id}", response_model=None, name="network_meeting_update")
@@ -513,20 +458,14 @@ async def network_meeting_update(
     changes = nf.meeting_body(values)
     try:
         MeetingFields.model_validate(changes)
-        networks.update_meeting(session, actor, network_id, meeting_id, changes, nf.if_match(values.get("version", "")))
+        networks.update_meeting(session, actor, network_id, meeting_id, changes, if_match(values.get("version", "")))
     except (ValidationError, InvalidInput, StaleVersion) as exc:
         session.rollback()
-        errors: dict[str, str] = {}
-        if isinstance(exc, ValidationError):
-            errors = nf.schema_messages(exc)
-        elif isinstance(exc, InvalidInput):
-            errors = nf.domain_field_messages(exc.errors)
-        meeting = _meeting(session, actor, network_id, meeting_id)
-        message = ""
+        status_code, errors, message = _refused_form(exc)
+        meeting = networks.read_meeting(session, actor, network_id, meeting_id)
         if isinstance(exc, StaleVersion):
-            values, message = {**values, "version": str(meeting["version"])}, STALE
-        status_code = 409 if isinstance(exc, StaleVersion) else 422
-        return _meeting_form(request, session, actor, network_id, meeting, values, errors, status_code, message)
+            values = {**values, "version": str(meeting["version"])}
+        return _item_form(request, session, actor, network_id, "meeting", meeting, values, errors, status_code, message)
     return done(request, f"/networks/{network_id}#meeting-{meeting_id}")
 
 
@@ -592,7 +531,7 @@ def _plan_page(
         "may_approve": plan is not None
         and plan["status"] == PlanStatus.submitted.value
         and plans.may_approve(session, actor, row),
-        "organisations": _organisations(session) if may_work and draft else [],
+        "organisations": options.organisations(session) if may_work and draft else [],
         "gap_measures": _gap_measure_options(session, actor, network_id, listed) if may_work and draft else [],
         "labels": labels.ALL,
         "sections_values": {},
@@ -662,7 +601,7 @@ async def network_plan_save(
             network_id,
             year,
             ActionPlanWrite.model_validate({"sections": sections}),
-            nf.if_match(version) if version else None,
+            if_match(version) if version else None,
         )
     except (StaleVersion, Conflict, PreconditionRequired) as exc:
         session.rollback()
@@ -745,7 +684,7 @@ def _plan_measure_form(
         "values": values,
         "errors": masked(errors or {}),
         "message": mask(message),
-        "organisations": _organisations(session),
+        "organisations": options.organisations(session),
         "labels": labels.ALL,
     }
     return render(request, "networks/plan_measure.html", context, status_code)
@@ -789,7 +728,7 @@ async def plan_measure_update(
     body.pop("measure_id", None)
     try:
         data = PlanMeasureUpdate.model_validate(body)
-        plans.update_measure(session, actor, network_id, year, measure_id, data, nf.if_match(values.get("version", "")))
+        plans.update_measure(session, actor, network_id, year, measure_id, data, if_match(values.get("version", "")))
     except ValidationError as exc:
         return _plan_measure_form(
             request, session, actor, network_id, year, measure_id, values, nf.schema_messages(exc), 422
@@ -822,7 +761,7 @@ async def plan_measure_remove(
         return login_redirect(request)
     form = await request.form()
     try:
-        plans.remove_measure(session, actor, network_id, year, measure_id, nf.if_match(str(form.get("version", ""))))
+        plans.remove_measure(session, actor, network_id, year, measure_id, if_match(str(form.get("version", ""))))
     except (Conflict, StaleVersion) as exc:
         session.rollback()
         return _plan_page(request, session, actor, network_id, year, 409, plan_message=_refusal(exc))
@@ -846,7 +785,7 @@ async def network_plan_action(
         return login_redirect(request)
     form = await request.form()
     try:
-        _PLAN_ACTIONS[action](session, actor, network_id, year, nf.if_match(str(form.get("version", ""))))
+        _PLAN_ACTIONS[action](session, actor, network_id, year, if_match(str(form.get("version", ""))))
     except (Conflict, StaleVersion) as exc:
         session.rollback()
         return _plan_page(request, session, actor, network_id, year, 409, plan_message=_refusal(exc))
@@ -916,9 +855,9 @@ async def network_report_save(
     values = {"text": str(form.get("text", "")), **{f"note-{k}": v for k, v in body["measure_notes"].items()}}
     try:
         data = AnnualReportWrite.model_validate(body)
-        saved = reports.put_report(session, actor, network_id, year, data, nf.if_match(version))
+        saved = reports.put_report(session, actor, network_id, year, data, if_match(version))
         if form.get("action") == "submit":
-            reports.submit_report(session, actor, network_id, year, nf.if_match(str(saved["version"])))
+            reports.submit_report(session, actor, network_id, year, if_match(str(saved["version"])))
     except ValidationError as exc:
         errors = _report_messages(exc)
         return _report_page(request, session, actor, network_id, year, 422, report_values=values, report_errors=errors)

@@ -31,7 +31,7 @@ from app.kit.personal_data import mask
 from app.models.pathway import PathwayCreate, PathwayStatus
 from app.web import labels
 from app.web import pathway_forms as pf
-from app.web.forms import masked
+from app.web.forms import if_match, masked
 from app.web.render import done, login_redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -127,10 +127,6 @@ def _step_problems(exc: InvalidInput, index: int) -> tuple[dict[str, str], list[
 
 def _may_edit(actor: Actor, template: dict[str, Any]) -> bool:
     return actor.authenticated and actor.scope is None and actor.may_write_org(template["owner_id"])
-
-
-def _if_match(version: str) -> str | None:
-    return f'"{version}"' if version.isdigit() and len(version) < 10 else '"0"'
 
 
 # --- the list ---------------------------------------------------------------------------------------------
@@ -386,7 +382,7 @@ async def pathway_update(request: Request, session: SessionDep, actor: PageWrite
     values = pf.template_values(form)
     version = str(form.get("version", ""))
     try:
-        pathways.update(session, actor, template_id, pf.template_changes(values), _if_match(version))
+        pathways.update(session, actor, template_id, pf.template_changes(values), if_match(version))
     except InvalidInput as exc:
         session.rollback()
         problems = pf.sort_errors(exc.errors)
@@ -453,7 +449,7 @@ async def pathway_step_add(request: Request, session: SessionDep, actor: PageWri
     steps = list(template["steps"])
     new = pf.values_to_step(values, [s["key"] for s in steps])
     try:
-        pathways.add_step(session, actor, template_id, new, _if_match(version))
+        pathways.add_step(session, actor, template_id, new, if_match(version))
     except InvalidInput as exc:
         session.rollback()
         step_errors, other = _step_problems(exc, len(steps))
@@ -549,7 +545,7 @@ async def pathway_step_save(
     steps = template["steps"]
     new = pf.values_to_step(values, [s["key"] for i, s in enumerate(steps) if i != index], steps[index])
     try:
-        pathways.replace_step(session, actor, template_id, key, new, _if_match(version))
+        pathways.replace_step(session, actor, template_id, key, new, if_match(version))
     except InvalidInput as exc:
         session.rollback()
         step_errors, other = _step_problems(exc, index)
@@ -577,7 +573,7 @@ async def pathway_step_move(
     if _step_index(template, key) is None or direction not in ("up", "down"):
         return _step_gone(request, actor, template_id)
     try:
-        pathways.move_step(session, actor, template_id, key, "up" if direction == "up" else "down", _if_match(version))
+        pathways.move_step(session, actor, template_id, key, "up" if direction == "up" else "down", if_match(version))
     except StaleVersion:
         return _steps_conflict(request, session, actor, template_id, version)
     return _after_step(request, session, actor, template_id, direction, key)
@@ -599,7 +595,7 @@ async def pathway_step_remove(
         return _step_gone(request, actor, template_id)
     removed = template["steps"][index]
     try:
-        pathways.remove_step(session, actor, template_id, key, _if_match(version))
+        pathways.remove_step(session, actor, template_id, key, if_match(version))
     except StaleVersion:
         return _steps_conflict(request, session, actor, template_id, version)
     return _after_step(request, session, actor, template_id, "removed", key, removed["title"])
@@ -735,14 +731,14 @@ async def pathway_act(
     if (refusal := _action_refusal(request, session, actor, template, action)) is not None:
         return refusal
     form = await request.form()
-    if_match = _if_match(str(form.get("version", "")))
+    expected = if_match(str(form.get("version", "")))
     try:
         if action == "publish":
-            result = pathways.publish(session, actor, template_id, if_match)
+            result = pathways.publish(session, actor, template_id, expected)
         elif action == "retire":
-            result = pathways.retire(session, actor, template_id, if_match)
+            result = pathways.retire(session, actor, template_id, expected)
         else:
-            result = pathways.new_version(session, actor, template_id, if_match)
+            result = pathways.new_version(session, actor, template_id, expected)
     except StaleVersion:
         session.rollback()
         current = _load(session, actor, template_id)
